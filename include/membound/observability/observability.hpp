@@ -1,0 +1,2 @@
+// Aggregate header of this area: includes each of its public headers.
+#pragma once

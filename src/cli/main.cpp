@@ -1,0 +1,48 @@
+// membound: demo, watch, sim. Exit codes: 0 success, 1 runtime failure, 2 bad usage or input.
+#include <cstdio>
+#include <exception>
+#include <stdexcept>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.hpp"
+#include "membound/log.hpp"
+
+int main(int argc, char** argv) {
+  using namespace membound::cli;
+  CLI::App app{"membound - keep a service's memory bounded"};
+  app.require_subcommand(1, 1);
+  std::vector<command> commands{add_demo_command(app), add_watch_command(app), add_sim_command(app)};
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "membound: %s\n\n", e.what());
+    const CLI::App* failed = &app;
+    for (const auto& c : commands) {
+      if (c.app->parsed()) failed = c.app;
+    }
+    std::fputs(failed->help().c_str(), stderr);
+    return exit_usage;
+  }
+
+  try {
+    for (const auto& c : commands) {
+      if (c.app->parsed()) return c.run();
+    }
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "membound: %s\n", e.what());
+    return exit_usage;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "membound: %s\n", e.what());
+    return exit_failure;
+  }
+  return exit_usage;
+}

@@ -1,0 +1,19 @@
+// membound watch (placeholder until its issue lands; replaced wholesale by its owner).
+#include <cstdio>
+
+#include "cli/commands.hpp"
+
+namespace membound::cli {
+
+command add_watch_command(CLI::App& parent) {
+  command c;
+  c.app = parent.add_subcommand("watch", "(not built yet)");
+  c.app->allow_extras();
+  c.run = [] {
+    std::fputs("membound watch: not built yet\n", stderr);
+    return exit_failure;
+  };
+  return c;
+}
+
+}  // namespace membound::cli
