@@ -517,7 +517,7 @@ class concurrent_cache final : public shrinkable {
  private:
   // One thread's hit buffer for one shard: single producer (the thread), consumers serialised by
   // the shard lock. Lossy: when full and the lock is busy, the hit is dropped.
-  struct ring {
+  struct alignas(detail::cache_line) ring {
     std::atomic<std::uint32_t> head{0};  // next event to replay (written under the shard lock)
     std::atomic<std::uint32_t> tail{0};  // next free slot (written by the owning thread)
     std::atomic<std::uint64_t> events[ring_size] = {};
@@ -548,9 +548,13 @@ class concurrent_cache final : public shrinkable {
   struct alignas(detail::cache_line) shard {
     shard(std::uint64_t policy_capacity, std::size_t idx) : index(idx), policy(policy_capacity) {}
 
-    mutable detail::mutex mu;
+    // First cache line: what lock-free readers load, never written on the hit path.
     const std::size_t index;
     std::atomic<table*> tbl{nullptr};  // the index: read lock-free, replaced under mu
+    // Everything writers touch starts on its own line, so try_lock/unlock and counter updates do
+    // not invalidate the line every reader needs (false sharing measured: 2-thread hits scaled
+    // 0.7x with the mutex beside tbl).
+    alignas(detail::cache_line) mutable detail::mutex mu;
     Policy policy MEMBOUND_GUARDED_BY(mu);
     std::vector<node*> nodes MEMBOUND_GUARDED_BY(mu);  // handle -> node (nullptr = free handle)
     std::vector<std::uint64_t> weights MEMBOUND_GUARDED_BY(mu);  // handle -> charge (byte mode)
@@ -565,6 +569,7 @@ class concurrent_cache final : public shrinkable {
     std::uint64_t limbo_bytes MEMBOUND_GUARDED_BY(mu) = 0;
     std::vector<retired_table> old_tables MEMBOUND_GUARDED_BY(mu);
     std::size_t next_reclaim MEMBOUND_GUARDED_BY(mu) = 0;
+    std::uint32_t table_reclaim_tries MEMBOUND_GUARDED_BY(mu) = 0;
     std::vector<std::pair<Key, std::shared_ptr<load_state>>> loading MEMBOUND_GUARDED_BY(mu);
     // Published under mu for lock-free readers (size(), stats(), memory_bytes()).
     std::atomic<std::uint64_t> size_pub{0};
@@ -1017,6 +1022,14 @@ class concurrent_cache final : public shrinkable {
   // End of every write: reclaim when enough garbage has accumulated (or when other writers have
   // already advanced the epoch far enough), publish the counters.
   void finish_write(shard& s) MEMBOUND_REQUIRES(s.mu) {
+    if (!s.old_tables.empty() && ++s.table_reclaim_tries % 16 == 1) {
+      // A replaced index is as large as the live data: free it soon (two epoch advances), not
+      // after the next few hundred retirements. At most one attempt per 16 writes.
+      std::uint64_t e = detail::epoch_domain::instance().try_advance();
+      if (s.old_tables.front().epoch + 2 > e) e = detail::epoch_domain::instance().try_advance();
+      reclaim(s, e);
+      if (s.old_tables.empty()) s.table_reclaim_tries = 0;
+    }
     if (s.limbo.size() + s.old_tables.size() >= s.next_reclaim) {
       reclaim(s, detail::epoch_domain::instance().try_advance());
     } else if (!s.limbo.empty()) {
