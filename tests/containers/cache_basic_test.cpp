@@ -201,6 +201,28 @@ TEST(CacheTest, ExpiredEntriesAreMissesAndCountAsExpirations) {
   EXPECT_EQ(c.stats().expirations, 2u);
 }
 
+TEST(CacheTest, UpdatingALiveEntryRestartsItsTtl) {
+  membound::test::fake_clock clock;
+  cache_options o = entries(10);
+  o.ttl = std::chrono::seconds(5);
+  o.clock = clock.fn();
+  lru_cache<int, std::uint64_t> in_place(o);  // small trivially copyable: updated in place
+  lru_cache<int, std::string> replaced(o);    // updated by publishing a new node
+  in_place.put(3, 3);
+  replaced.put(3, "3");
+  clock.advance(std::chrono::seconds(4));
+  in_place.put(3, 33);
+  replaced.put(3, "33");
+  clock.advance(std::chrono::seconds(4));  // 8 s after the first put, 4 s after the update
+  EXPECT_EQ(in_place.get(3).value_or(0), 33u);
+  EXPECT_EQ(replaced.get(3).value_or(""), "33");
+  clock.advance(std::chrono::seconds(1));
+  EXPECT_FALSE(in_place.get(3));
+  EXPECT_FALSE(replaced.get(3));
+  EXPECT_EQ(in_place.stats().updates, 1u);
+  EXPECT_EQ(in_place.stats().expirations, 1u);
+}
+
 TEST(CacheTest, ByteLimitChargesWeightPlusOverhead) {
   cache_options o;
   o.max_bytes = 10'000;
