@@ -31,6 +31,9 @@ struct monitor_options {
   double regrow_step = 0.05;                       // of configured capacity per regrow step
   bool release_to_os = true;                       // malloc_trim(0) after shrink passes
   std::chrono::milliseconds release_min_interval{10'000};  // rate limit (CRITICAL: every pass)
+  // What "return memory to the OS" calls after a shrink pass that freed bytes; empty = glibc
+  // malloc_trim(0). Tests inject a counter here. Runs on the polling thread, under no lock.
+  std::function<void()> os_release;
   clock_fn clock;       // empty = steady_clock
   std::string name = "membound";
 };
@@ -56,11 +59,11 @@ struct monitor_stats {
   std::uint64_t samples = 0;
   std::uint64_t read_errors = 0;
   std::uint64_t level_transitions = 0;
-  std::uint64_t events_dispatched = 0;
+  std::uint64_t events_dispatched = 0;  // pressure_events produced (changes + repeats)
   std::uint64_t callback_errors = 0;  // exceptions thrown by subscribers or shrinkables
   std::uint64_t shrink_passes = 0;
   std::uint64_t redispatches_suppressed = 0;  // anti-spiral: passes skipped after 2 futile ones
-  std::uint64_t regrow_steps = 0;
+  std::uint64_t regrow_steps = 0;  // ticks that called regrow() on the attached shrinkables
   std::uint64_t entries_freed = 0;
   std::uint64_t bytes_freed = 0;  // logical bytes, as the containers accounted them
   std::uint64_t os_releases = 0;  // malloc_trim calls
