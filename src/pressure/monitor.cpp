@@ -414,6 +414,7 @@ void pressure_monitor::impl::execute(const plan& p) {
     return;
   }
   std::uint64_t errors = 0;
+  std::uint64_t invoked = 0;  // shrinkables actually called
   std::uint64_t entries = 0;
   std::uint64_t bytes = 0;
   bool all_full = true;
@@ -426,6 +427,7 @@ void pressure_monitor::impl::execute(const plan& p) {
       if (!inv) {
         continue;
       }
+      ++invoked;
       try {
         if (p.shrink) {
           const shrink_result res = r->target->shrink(p.request);
@@ -472,7 +474,10 @@ void pressure_monitor::impl::execute(const plan& p) {
       ++stats_.shrink_passes;
       stats_.entries_freed += entries;
       stats_.bytes_freed += bytes;
-      if (p.epoch == epoch_) {  // the level has not changed since this pass was planned
+      // Credited only if the level has not changed since the pass was planned, and only if some
+      // shrinkable was asked (with none attached there is nothing to measure, and subscribers
+      // keep getting their repeats).
+      if (p.epoch == epoch_ && invoked != 0) {
         if (bytes * 100 < futile_percent * p.event.sample.limit_bytes) {
           if (++futile_passes_ >= futile_passes_to_stop && !spiral_stopped_) {
             spiral_stopped_ = true;

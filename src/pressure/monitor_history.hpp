@@ -40,17 +40,17 @@ class monitor_history {
   // Returns the points whose bucket lies within `window` of the newest point, oldest first: the
   // 1 s points when window ≤ 1 hour, else the 1 min points (at most 48 hours).
   std::vector<history_point> points(std::chrono::seconds window) const {
-    const auto& ring = window <= std::chrono::hours(1) ? fine_ : coarse_;
+    const ring& r = window <= std::chrono::hours(1) ? fine_ : coarse_;
     std::vector<history_point> out;
-    if (ring.empty() || window.count() <= 0) {
+    if (r.empty() || window.count() <= 0) {
       return out;
     }
-    const time_point newest = ring.back().time;
-    std::size_t first = ring.size();
-    while (first > 0 && newest - ring[first - 1].time < window) {
+    const time_point newest = r.back().time;
+    std::size_t first = r.size();
+    while (first > 0 && newest - r[first - 1].time < window) {
       --first;
     }
-    out.assign(ring.begin() + static_cast<std::ptrdiff_t>(first), ring.end());
+    out.assign(r.begin() + static_cast<std::ptrdiff_t>(first), r.end());
     return out;
   }
 

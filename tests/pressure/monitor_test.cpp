@@ -337,6 +337,15 @@ TEST_F(PressureMonitorTest, AntiSpiralStopsAfterTwoFutilePasses) {
   EXPECT_EQ(mon_->stats().redispatches_suppressed, 4u);
 }
 
+TEST_F(PressureMonitorTest, WithNothingAttachedSubscribersKeepGettingRepeats) {
+  make();
+  std::vector<recorded> events;
+  auto sub = record(events);
+  hold(0.85, 41s);  // entry at 0 s, repeats at 10, 20, 30, 40 s: no shrinkable, no guard
+  EXPECT_EQ(events.size(), 5u);
+  EXPECT_EQ(mon_->stats().redispatches_suppressed, 0u);
+}
+
 TEST_F(PressureMonitorTest, AProductivePassResetsTheFutileCount) {
   make();
   recording_shrinkable a("a", 100);

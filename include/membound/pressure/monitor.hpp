@@ -86,7 +86,12 @@ struct monitor_stats {
 // destroying one waits for a callback of it that is running on another thread.
 // Exceptions: the constructor throws std::invalid_argument for bad options; everything a callback or
 // shrinkable throws is caught, logged and counted, and the others still run.
-// Capacity: the history is bounded (1 s points for the last hour, 1 min points for 48 h).
+// Handles: a subscription/attachment stays valid until reset or destroyed, and may outlive the
+// monitor (detaching is then a no-op). After reset() returns, its callback or shrinkable is not
+// running on any other thread and is never called again. REQUIRES: the monitor is not destroyed
+// from one of its own callbacks, nor while poll_once() runs on another thread.
+// Capacity: the history is bounded (1 s points for the last hour, 1 min points for 48 h); a tick
+// in steady state allocates nothing.
 class pressure_monitor {
  public:
   // RAII registration of a callback; detaches on destruction or reset(). Movable.
@@ -129,13 +134,15 @@ class pressure_monitor {
   pressure_level level() const noexcept;
   memory_sample last_sample() const;
 
+  // Throws: std::invalid_argument naming "callback" when it is empty.
   [[nodiscard]] subscription subscribe(std::function<void(const pressure_event&)> callback);
   // REQUIRES: `target` outlives the returned attachment.
   [[nodiscard]] attachment attach(shrinkable& target);
 
   // Returns the points of the last `window`, oldest first.
   std::vector<history_point> history(std::chrono::seconds window = std::chrono::hours(1)) const;
-  // Returns the growth of used bytes over the last minute of history, in bytes per minute.
+  // Returns the growth of used bytes over the last minute of history, in bytes per minute: the
+  // least-squares slope of the 1 s points less than 60 s older than the newest (0 if < 2 points).
   double trend_bytes_per_min() const;
   // Returns the bytes to free to get back under the ELEVATED exit line (0 when below it).
   std::uint64_t eviction_target_bytes() const;
