@@ -154,10 +154,11 @@ std::error_code locate_memory_cgroup(const source_paths& paths, cgroup_location&
         return false;
       }();
 
+  std::vector<std::string> v2_levels;
   if (v2_line && v2_mount) {
-    out.unified_dir = levels_of(resolve_mount_point(v2_mount->mount_point, paths), v2_line->path,
-                                v2_mount->root)
-                          .front();
+    v2_levels = levels_of(resolve_mount_point(v2_mount->mount_point, paths), v2_line->path,
+                          v2_mount->root);
+    out.unified_dir = v2_levels.front();
   }
   if (v1_line && v1_mount) {
     out.version = cgroup_version::v1;
@@ -166,10 +167,9 @@ std::error_code locate_memory_cgroup(const source_paths& paths, cgroup_location&
                            v1_mount->root);
     return {};
   }
-  if (v2_line && v2_mount) {
+  if (!v2_levels.empty()) {
     out.version = cgroup_version::v2;
-    out.levels = levels_of(resolve_mount_point(v2_mount->mount_point, paths), v2_line->path,
-                           v2_mount->root);
+    out.levels = std::move(v2_levels);
     return {};
   }
   if (!have_mountinfo || !any_cgroup_mount) {
