@@ -27,11 +27,14 @@ inline constexpr std::uint64_t gib = 1024 * mib;
 
 inline std::uint64_t page_bytes() { return static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE)); }
 
-// The checked-in fixtures (tests/pressure/fixtures/<name>), whichever directory
-// MEMBOUND_TEST_DATA_DIR names (tests/ or tests/pressure/).
+// The checked-in fixtures (tests/pressure/fixtures/<name>), whichever test directory
+// MEMBOUND_TEST_DATA_DIR names (tests/, tests/pressure/ or a sibling such as tests/cli/).
 inline std::filesystem::path fixtures_dir() {
   const std::filesystem::path data(MEMBOUND_TEST_DATA_DIR);
-  if (std::filesystem::exists(data / "fixtures")) return data / "fixtures";
+  for (const auto& candidate : {data / "pressure" / "fixtures", data / "fixtures",
+                                data / ".." / "pressure" / "fixtures"}) {
+    if (std::filesystem::exists(candidate / "cgroup_v2")) return candidate;
+  }
   return data / "pressure" / "fixtures";
 }
 
