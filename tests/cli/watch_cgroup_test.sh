@@ -56,7 +56,10 @@ if [ $# -eq 2 ]; then
   root=$1
   mp=$2
   own=$(awk -F: '("," $2 ",") ~ /,memory,/ { sub(/^[^:]*:[^:]*:/, ""); print; exit }' /proc/self/cgroup)
-  rel=${own#"$root"}
+  case $root in
+    /) rel=$own ;;
+    *) rel=${own#"$root"} ;;
+  esac
   parent="$mp${rel%/}"
   [ -d "$parent" ] && [ -w "$parent" ] || parent=$mp
   limit_file=memory.limit_in_bytes
