@@ -30,6 +30,8 @@ class count_min_sketch {
     additions_ = 0;
   }
   std::size_t expected_entries() const noexcept { return expected_; }
+  // The number of counted increments after which the sketch ages (10 × expected entries).
+  std::size_t sample_size() const noexcept { return sample_size_; }
 
   // Returns the estimated frequency of `hash` (0..15).
   unsigned frequency(std::uint64_t hash) const noexcept {
