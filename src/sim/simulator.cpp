@@ -310,12 +310,12 @@ std::optional<pressure_schedule> load_pressure_schedule(const std::string& path,
       if (name == to_string(c)) l = c;
     }
     if (n != 2 || !l || line[first] == '-') {
-      error = path + ":" + std::to_string(lineno) + ": expected 'request_index level' (level: normal, "
+      error = path + ": line " + std::to_string(lineno) + ": expected 'request_index level' (level: normal, "
               "elevated, high or critical), got '" + line.substr(0, 60) + "'";
       return std::nullopt;
     }
     if (!s.changes.empty() && index < s.changes.back().request_index) {
-      error = path + ":" + std::to_string(lineno) + ": request indexes must not decrease";
+      error = path + ": line " + std::to_string(lineno) + ": request indexes must not decrease";
       return std::nullopt;
     }
     s.changes.push_back({index, *l});

@@ -261,7 +261,7 @@ class reader {
   }
 
   bool fail_line(const std::string& why) {
-    error_ = path_ + ":" + std::to_string(line_) + ": " + why;
+    error_ = path_ + ": line " + std::to_string(line_) + ": " + why;
     return false;
   }
   std::string fail_offset(std::uint64_t offset, const std::string& why) {

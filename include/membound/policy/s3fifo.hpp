@@ -98,7 +98,9 @@ class s3fifo {
   }
   void set_capacity(std::uint64_t capacity) noexcept {
     // libCacheSim: small-size-ratio 0.10 and ghost-size-ratio 0.90, truncated from doubles.
-    small_cap_ = static_cast<std::uint64_t>(static_cast<double>(capacity) * 0.10);
+    // Below 10 units libCacheSim refuses to build the cache; we keep S at least 1 unit instead.
+    small_cap_ = std::max<std::uint64_t>(std::min<std::uint64_t>(capacity, 1),
+                                         static_cast<std::uint64_t>(static_cast<double>(capacity) * 0.10));
     main_cap_ = capacity - small_cap_;
     ghost_cap_ = static_cast<std::uint64_t>(static_cast<double>(capacity) * 0.90);
     while (!ghost_.empty() && ghost_.weight() > ghost_cap_) ghost_.pop_tail();
