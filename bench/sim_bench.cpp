@@ -4,6 +4,7 @@
 #include <benchmark/benchmark.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <list>
 #include <random>
@@ -19,7 +20,8 @@ using namespace membound;
 
 const sim::trace& oltp() {
   static const sim::trace t = [] {
-    const std::string path = std::string(MEMBOUND_TRACES_DIR) + "/arc/OLTP.lis";
+    const char* dir = std::getenv("MEMBOUND_TRACES_DIR");  // overrides the build-time location
+    const std::string path = std::string(dir != nullptr ? dir : MEMBOUND_TRACES_DIR) + "/arc/OLTP.lis";
     if (std::filesystem::exists(path)) {
       sim::trace_options o;
       o.format = sim::trace_format::arc;
