@@ -12,7 +12,10 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <exception>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <stdexcept>
 #include <type_traits>
 
@@ -338,15 +341,43 @@ std::vector<sim_result> simulate_grid(trace& t, const std::vector<std::string>& 
     if (s.value == 0) detail::throw_invalid_argument("sim", "cache_size", "must be positive");
   }
   std::vector<sim_result> results(policies.size() * sizes.size());
+  const trace& ct = t;
+  auto run_one = [&](std::size_t k) {
+    results[k] = simulate(ct, policies[k / sizes.size()], sizes[k % sizes.size()], o);
+  };
+#if defined(__SANITIZE_THREAD__)
+  // The system oneTBB is not built with ThreadSanitizer, so TSan cannot see its synchronisation
+  // and reports races inside TBB's own task code. Under TSan the grid runs on plain std::threads
+  // pulling jobs from an atomic counter, so TSan still checks everything the simulator shares.
+  const std::size_t workers = std::min<std::size_t>(
+      results.size(), o.threads > 0 ? static_cast<std::size_t>(o.threads)
+                                    : std::max(1u, std::thread::hardware_concurrency()));
+  std::atomic<std::size_t> next{0};
+  std::exception_ptr error;
+  std::mutex error_mu;
+  std::vector<std::thread> pool;
+  for (std::size_t w = 0; w < workers; ++w) {
+    pool.emplace_back([&] {
+      for (std::size_t k; (k = next.fetch_add(1)) < results.size();) {
+        try {
+          run_one(k);
+        } catch (...) {
+          const std::lock_guard<std::mutex> lock(error_mu);
+          if (!error) error = std::current_exception();
+        }
+      }
+    });
+  }
+  for (auto& th : pool) th.join();
+  if (error) std::rethrow_exception(error);
+#else
   std::unique_ptr<tbb::global_control> limit;
   if (o.threads > 0) {
     limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
                                                   static_cast<std::size_t>(o.threads));
   }
-  const trace& ct = t;
-  tbb::parallel_for(std::size_t{0}, results.size(), [&](std::size_t k) {
-    results[k] = simulate(ct, policies[k / sizes.size()], sizes[k % sizes.size()], o);
-  });
+  tbb::parallel_for(std::size_t{0}, results.size(), run_one);
+#endif
   return results;
 }
 
