@@ -30,27 +30,19 @@ class arc {
 
   explicit arc(std::uint64_t capacity = 0) : c_(capacity) {}
 
+  // Records (and consumes) a ghost hit for `hash`, adapting p, so that the following evict()
+  // calls know whether x was in B2, as REPLACE(x, p) requires.
   void on_miss(std::uint64_t hash) {
-    pending_ = ghost::none;
     pending_hash_ = hash;
-    if (const std::uint64_t w = b1_.erase(hash); w != detail::ghost_list::absent) {
-      const double ratio = b1_.weight() >= b2_.weight() || b1_.weight() == 0
-                               ? 1.0 : static_cast<double>(b2_.weight()) / static_cast<double>(b1_.weight());
-      p_ = std::min(static_cast<double>(c_), p_ + ratio * static_cast<double>(w));
-      pending_ = ghost::b1;
-    } else if (const std::uint64_t w2 = b2_.erase(hash); w2 != detail::ghost_list::absent) {
-      const double ratio = b2_.weight() >= b1_.weight() || b2_.weight() == 0
-                               ? 1.0 : static_cast<double>(b1_.weight()) / static_cast<double>(b2_.weight());
-      p_ = std::max(0.0, p_ - ratio * static_cast<double>(w2));
-      pending_ = ghost::b2;
-    }
+    pending_ = consume_ghost(hash);
   }
   void on_insert(handle h, std::uint64_t hash, std::uint64_t weight) {
     if (h >= nodes_.size()) nodes_.resize(static_cast<std::size_t>(h) + 1);
     node& n = nodes_[h];
     n.hash = hash;
     n.weight = weight;
-    const bool seen = pending_ != ghost::none && pending_hash_ == hash;
+    // A cache may report other misses between on_miss(hash) and this insert: look again then.
+    const bool seen = (pending_ != ghost::none && pending_hash_ == hash) || consume_ghost(hash) != ghost::none;
     n.frequent = seen;
     (seen ? t2_ : t1_).push_front(nodes_, h, weight);
     pending_ = ghost::none;
@@ -108,6 +100,22 @@ class arc {
     std::uint32_t weight = 0;
     bool frequent = false;  // in T2
   };
+
+  ghost consume_ghost(std::uint64_t hash) {
+    if (const std::uint64_t w = b1_.erase(hash); w != detail::ghost_list::absent) {
+      const double ratio = b1_.weight() >= b2_.weight() || b1_.weight() == 0
+                               ? 1.0 : static_cast<double>(b2_.weight()) / static_cast<double>(b1_.weight());
+      p_ = std::min(static_cast<double>(c_), p_ + ratio * static_cast<double>(w));
+      return ghost::b1;
+    }
+    if (const std::uint64_t w = b2_.erase(hash); w != detail::ghost_list::absent) {
+      const double ratio = b2_.weight() >= b1_.weight() || b2_.weight() == 0
+                               ? 1.0 : static_cast<double>(b1_.weight()) / static_cast<double>(b2_.weight());
+      p_ = std::max(0.0, p_ - ratio * static_cast<double>(w));
+      return ghost::b2;
+    }
+    return ghost::none;
+  }
 
   void trim_ghosts() noexcept {
     while (!b1_.empty() && t1_.weight() + b1_.weight() > c_) b1_.pop_tail();

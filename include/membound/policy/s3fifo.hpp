@@ -48,7 +48,8 @@ class s3fifo {
     n.hash = hash;
     n.weight = static_cast<std::uint32_t>(weight);
     n.freq = 0;
-    const bool ghost_hit = pending_ && pending_hash_ == hash;
+    // A cache may report other misses between on_miss(hash) and this insert: look again then.
+    const bool ghost_hit = (pending_ && pending_hash_ == hash) || ghost_.erase(hash) != detail::ghost_list::absent;
     pending_ = false;
     n.main = ghost_hit;
     (n.main ? main_ : small_).push_front(nodes_, h, weight);

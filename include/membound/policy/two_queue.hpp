@@ -35,7 +35,8 @@ class two_queue {
     node& n = nodes_[h];
     n.hash = hash;
     n.weight = static_cast<std::uint32_t>(weight);
-    n.hot = pending_ && pending_hash_ == hash;
+    // A cache may report other misses between on_miss(hash) and this insert: look again then.
+    n.hot = (pending_ && pending_hash_ == hash) || a1out_.erase(hash) != detail::ghost_list::absent;
     (n.hot ? am_ : a1in_).push_front(nodes_, h, weight);
     pending_ = false;
   }
