@@ -500,8 +500,9 @@ int run_demo(const demo_config& cfg, Store& store, bool attach_containers,
     while (static_cast<int>(e.level) > seen && !max_level.compare_exchange_weak(seen, static_cast<int>(e.level))) {
     }
     if (e.repeat) {
-      out.line("pressure {} holds at {} ({:.1f} % of budget): re-applying", to_string(e.level),
-               mib_string(e.sample.used_bytes), e.sample.ratio() * 100.0);
+      out.line("pressure {} holds at {} ({:.1f} % of budget): {}", to_string(e.level),
+               mib_string(e.sample.used_bytes), e.sample.ratio() * 100.0,
+               attach_containers ? "re-applying" : "nothing attached to shrink");
     } else {
       out.line("pressure {} -> {} at {} of {} ({:.1f} %){}", to_string(e.previous),
                to_string(e.level), mib_string(e.sample.used_bytes), mib_string(e.sample.limit_bytes),
