@@ -33,16 +33,15 @@ class arc {
   // Records (and consumes) a ghost hit for `hash`, adapting p, so that the following evict()
   // calls know whether x was in B2, as REPLACE(x, p) requires.
   void on_miss(std::uint64_t hash) {
-    pending_hash_ = hash;
     pending_ = consume_ghost(hash);
+    if (pending_ != ghost::none) recent_.remember(hash, static_cast<std::uint8_t>(pending_));
   }
   void on_insert(handle h, std::uint64_t hash, std::uint64_t weight) {
     if (h >= nodes_.size()) nodes_.resize(static_cast<std::size_t>(h) + 1);
     node& n = nodes_[h];
     n.hash = hash;
     n.weight = weight;
-    // A cache may report other misses between on_miss(hash) and this insert: look again then.
-    const bool seen = (pending_ != ghost::none && pending_hash_ == hash) || consume_ghost(hash) != ghost::none;
+    const bool seen = recent_.take(hash) != 0 || consume_ghost(hash) != ghost::none;
     n.frequent = seen;
     (seen ? t2_ : t1_).push_front(nodes_, h, weight);
     pending_ = ghost::none;
@@ -130,8 +129,8 @@ class arc {
   detail::handle_list t2_;
   detail::ghost_list b1_;
   detail::ghost_list b2_;
-  ghost pending_ = ghost::none;
-  std::uint64_t pending_hash_ = 0;
+  ghost pending_ = ghost::none;  // the last on_miss's ghost hit, for REPLACE's tie rule
+  detail::ghost_hit_memory recent_;
 };
 
 static_assert(eviction_policy<arc>);
