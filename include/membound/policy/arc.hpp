@@ -100,17 +100,19 @@ class arc {
     bool frequent = false;  // in T2
   };
 
+  // The paper's adaptation: δ = max(1, |other ghost| / |this ghost|), both measured while x is
+  // still in its ghost list; weighted, the step is δ × x's weight.
   ghost consume_ghost(std::uint64_t hash) {
+    const auto b1 = static_cast<double>(b1_.weight());
+    const auto b2 = static_cast<double>(b2_.weight());
     if (const std::uint64_t w = b1_.erase(hash); w != detail::ghost_list::absent) {
-      const double ratio = b1_.weight() >= b2_.weight() || b1_.weight() == 0
-                               ? 1.0 : static_cast<double>(b2_.weight()) / static_cast<double>(b1_.weight());
-      p_ = std::min(static_cast<double>(c_), p_ + ratio * static_cast<double>(w));
+      const double delta = b1 >= b2 ? 1.0 : b2 / b1;
+      p_ = std::min(static_cast<double>(c_), p_ + delta * static_cast<double>(w));
       return ghost::b1;
     }
     if (const std::uint64_t w = b2_.erase(hash); w != detail::ghost_list::absent) {
-      const double ratio = b2_.weight() >= b1_.weight() || b2_.weight() == 0
-                               ? 1.0 : static_cast<double>(b1_.weight()) / static_cast<double>(b2_.weight());
-      p_ = std::max(0.0, p_ - ratio * static_cast<double>(w));
+      const double delta = b2 >= b1 ? 1.0 : b1 / b2;
+      p_ = std::max(0.0, p_ - delta * static_cast<double>(w));
       return ghost::b2;
     }
     return ghost::none;
