@@ -48,6 +48,12 @@ TEST(GoldenOltp, WTinyLfuAgainstTheCaffeineChart) {
   }
 }
 
+TEST(GoldenOltp, LirsAgainstTheCaffeineChart) {
+  MEMBOUND_GOLDEN_TRACE(t, oltp, trace_format::arc);
+  const std::array<double, 8> chart{18, 26.5, 31.5, 34.5, 37, 39, 40.5, 42.5};
+  for (std::size_t k = 0; k < 8; ++k) EXPECT_NEAR(hit_pct(*t, "lirs", sizes[k]), chart[k], 1.5) << sizes[k];
+}
+
 // No published S3-FIFO curve for OLTP: pinned to our values.
 TEST(GoldenOltp, S3FifoRegression) {
   MEMBOUND_GOLDEN_TRACE(t, oltp, trace_format::arc);

@@ -108,6 +108,12 @@ TEST(GoldenGlimpse, WTinyLfuWithinOneAndAHalfPointsOfTheCaffeineChart) {
   }
 }
 
+TEST(GoldenGlimpse, LirsWithinOneAndAHalfPointsOfTheCaffeineChart) {
+  MEMBOUND_GOLDEN_TRACE(t, gli, trace_format::lirs);
+  const std::array<double, 8> chart{16, 33.5, 43.5, 50.5, 52, 53.5, 55.5, 58};  // "W-TinyLFU ≈ LIRS"
+  for (std::size_t k = 0; k < 8; ++k) EXPECT_NEAR(hit_pct(*t, "lirs", gli_sizes[k]), chart[k], 1.5) << gli_sizes[k];
+}
+
 // The references publish no S3-FIFO curve for glimpse; pinned to our values (±0.01 pp), which
 // reproduce libCacheSim's cloudPhysics goldens exactly with the same code.
 TEST(GoldenGlimpse, S3FifoRegression) {
