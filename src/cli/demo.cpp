@@ -41,6 +41,7 @@
 #include "membound/containers/concurrent_cache.hpp"
 #include "membound/containers/object_registry.hpp"
 #include "membound/detail/list_malloc_size.hpp"
+#include "membound/detail/thread_annotations.hpp"
 #include "membound/detail/throw.hpp"
 #include "membound/log.hpp"
 #include "membound/policy/sieve.hpp"
@@ -267,7 +268,7 @@ class unbounded_store {
  public:
   blob get_or_load(std::uint64_t key, bool& hit) {
     {
-      std::lock_guard lock(mu_);
+      detail::lock_guard lock(mu_);
       if (auto it = map_.find(key); it != map_.end()) {
         ++hits_;
         hit = true;
@@ -277,22 +278,22 @@ class unbounded_store {
     }
     hit = false;
     blob b = load_value(key);  // outside the lock, as a service would
-    std::lock_guard lock(mu_);
+    detail::lock_guard lock(mu_);
     auto [it, inserted] = map_.emplace(key, b);
     if (inserted) bytes_ += blob_weigher{}(key, b);
     return it->second;
   }
   store_view view() const {
-    std::lock_guard lock(mu_);
+    detail::lock_guard lock(mu_);
     return {map_.size(), bytes_, 0, hits_, misses_, 0, 0};
   }
 
  private:
-  mutable std::mutex mu_;
-  std::unordered_map<std::uint64_t, blob> map_;
-  std::uint64_t bytes_ = 0;
-  std::uint64_t hits_ = 0;
-  std::uint64_t misses_ = 0;
+  mutable detail::mutex mu_;
+  std::unordered_map<std::uint64_t, blob> map_ MEMBOUND_GUARDED_BY(mu_);
+  std::uint64_t bytes_ MEMBOUND_GUARDED_BY(mu_) = 0;
+  std::uint64_t hits_ MEMBOUND_GUARDED_BY(mu_) = 0;
+  std::uint64_t misses_ MEMBOUND_GUARDED_BY(mu_) = 0;
 };
 
 // ---- output --------------------------------------------------------------------------------
