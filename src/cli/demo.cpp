@@ -41,6 +41,8 @@
 #include "membound/containers/concurrent_cache.hpp"
 #include "membound/containers/object_registry.hpp"
 #include "membound/detail/list_malloc_size.hpp"
+#include "membound/detail/thread_annotations.hpp"
+#include "membound/detail/throw.hpp"
 #include "membound/log.hpp"
 #include "membound/policy/sieve.hpp"
 #include "membound/pressure/monitor.hpp"
@@ -67,19 +69,31 @@ struct demo_config {
 // malloc's free lists and arenas: ~50 MiB together, see docs/demo.md) leaves no room for a cache.
 constexpr std::uint64_t min_budget_mb = 128;
 
+// Upper bounds that catch typos (a budget in bytes, a duration in milliseconds) rather than limit
+// real runs.
+constexpr std::uint64_t max_budget_mb = 1024 * 1024;  // 1 TiB
+constexpr unsigned max_duration_s = 24 * 3600;        // a day
+constexpr unsigned max_threads = 256;                  // beyond, it measures the scheduler
+
+// Throws: std::invalid_argument naming the flag that is out of range.
 void validate(const demo_config& c) {
-  if (c.budget_mb == 0) throw std::invalid_argument("demo: --budget-mb must be greater than 0");
   if (c.budget_mb < min_budget_mb) {
-    throw std::invalid_argument(
-        fmt::format("demo: --budget-mb must be at least {} (what does not scale with the budget "
-                    "needs ~50 MiB; see docs/demo.md)",
-                    min_budget_mb));
+    detail::throw_invalid_argument(
+        "demo", "--budget-mb",
+        fmt::format("must be at least {} (what does not scale with the budget needs ~50 MiB; see "
+                    "docs/demo.md), got {}",
+                    min_budget_mb, c.budget_mb));
   }
-  if (c.budget_mb > 1024 * 1024) throw std::invalid_argument("demo: --budget-mb is above 1 TiB");
-  if (c.duration_s == 0) throw std::invalid_argument("demo: --duration-s must be greater than 0");
-  if (c.duration_s > 24 * 3600) throw std::invalid_argument("demo: --duration-s is above a day");
-  if (c.threads == 0 || c.threads > 256) {
-    throw std::invalid_argument("demo: --threads must be between 1 and 256");
+  if (c.budget_mb > max_budget_mb) {
+    detail::throw_invalid_argument("demo", "--budget-mb", "must be at most 1 TiB (1048576)");
+  }
+  if (c.duration_s == 0 || c.duration_s > max_duration_s) {
+    detail::throw_invalid_argument("demo", "--duration-s",
+                                   fmt::format("must be between 1 and {}", max_duration_s));
+  }
+  if (c.threads == 0 || c.threads > max_threads) {
+    detail::throw_invalid_argument("demo", "--threads",
+                                   fmt::format("must be between 1 and {}", max_threads));
   }
 }
 
@@ -254,7 +268,7 @@ class unbounded_store {
  public:
   blob get_or_load(std::uint64_t key, bool& hit) {
     {
-      std::lock_guard lock(mu_);
+      detail::lock_guard lock(mu_);
       if (auto it = map_.find(key); it != map_.end()) {
         ++hits_;
         hit = true;
@@ -264,22 +278,22 @@ class unbounded_store {
     }
     hit = false;
     blob b = load_value(key);  // outside the lock, as a service would
-    std::lock_guard lock(mu_);
+    detail::lock_guard lock(mu_);
     auto [it, inserted] = map_.emplace(key, b);
     if (inserted) bytes_ += blob_weigher{}(key, b);
     return it->second;
   }
   store_view view() const {
-    std::lock_guard lock(mu_);
+    detail::lock_guard lock(mu_);
     return {map_.size(), bytes_, 0, hits_, misses_, 0, 0};
   }
 
  private:
-  mutable std::mutex mu_;
-  std::unordered_map<std::uint64_t, blob> map_;
-  std::uint64_t bytes_ = 0;
-  std::uint64_t hits_ = 0;
-  std::uint64_t misses_ = 0;
+  mutable detail::mutex mu_;
+  std::unordered_map<std::uint64_t, blob> map_ MEMBOUND_GUARDED_BY(mu_);
+  std::uint64_t bytes_ MEMBOUND_GUARDED_BY(mu_) = 0;
+  std::uint64_t hits_ MEMBOUND_GUARDED_BY(mu_) = 0;
+  std::uint64_t misses_ MEMBOUND_GUARDED_BY(mu_) = 0;
 };
 
 // ---- output --------------------------------------------------------------------------------

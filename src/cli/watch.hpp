@@ -7,12 +7,12 @@
 #include <cstdint>
 #include <cstdio>
 #include <ctime>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
 
+#include "membound/detail/throw.hpp"
 #include "membound/pressure/level.hpp"
 #include "membound/pressure/monitor.hpp"
 #include "membound/pressure/sample.hpp"
@@ -35,14 +35,14 @@ struct options {
 // Throws: std::invalid_argument naming the flag when --interval-ms or --budget-mb is out of range.
 inline void validate(const options& o) {
   if (o.interval_ms == 0 || o.interval_ms > max_interval_ms) {
-    throw std::invalid_argument("watch: --interval-ms must be between 1 and " +
-                                std::to_string(max_interval_ms) + ", got " +
-                                std::to_string(o.interval_ms));
+    detail::throw_invalid_argument("watch", "--interval-ms",
+                                   "must be between 1 and " + std::to_string(max_interval_ms) +
+                                       ", got " + std::to_string(o.interval_ms));
   }
   if (o.budget_set && (o.budget_mb == 0 || o.budget_mb > max_budget_mb)) {
-    throw std::invalid_argument("watch: --budget-mb must be between 1 and " +
-                                std::to_string(max_budget_mb) + ", got " +
-                                std::to_string(o.budget_mb));
+    detail::throw_invalid_argument("watch", "--budget-mb",
+                                   "must be between 1 and " + std::to_string(max_budget_mb) +
+                                       ", got " + std::to_string(o.budget_mb));
   }
 }
 

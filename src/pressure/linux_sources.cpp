@@ -57,23 +57,38 @@ bool read_parsed(proc_file& file, std::string_view source, failure_log& log, std
   return true;
 }
 
-// Optional process RSS from <proc>/self/statm: failures leave it unknown (logged once).
+// This process's RSS from <proc>/self/statm (resident pages × page size): the process budget
+// source's reading, and an optional extra of the host and cgroup samples.
 struct rss_reader {
   proc_file statm;
   std::uint64_t page = page_size();
 
   explicit rss_reader(const source_paths& paths) : statm(join_path(paths.proc_root, "self/statm")) {}
 
-  std::optional<std::uint64_t> read(std::string_view source, failure_log& log) noexcept {
-    std::error_code ec;
+  // Returns false (and sets `ec`, logging each distinct failure once to `log`) on failure.
+  bool read(std::string_view source, failure_log& log, std::error_code& ec,
+            std::uint64_t& bytes) noexcept {
     std::uint64_t pages = 0;
     if (!read_parsed(statm, source, log, ec, [&](std::string_view t) {
           return detail::parse_statm_resident_pages(t, pages);
         })) {
-      return std::nullopt;
+      return false;
     }
-    if (pages > UINT64_MAX / page) return std::nullopt;
-    return pages * page;
+    if (pages > UINT64_MAX / page) {
+      ec = std::make_error_code(std::errc::value_too_large);
+      log.report(source, statm.path(), "resident pages overflow", ec);
+      return false;
+    }
+    bytes = pages * page;
+    return true;
+  }
+
+  // The RSS as an optional extra: a failure leaves it unknown (logged once).
+  std::optional<std::uint64_t> read(std::string_view source, failure_log& log) noexcept {
+    std::error_code ec;
+    std::uint64_t bytes = 0;
+    if (!read(source, log, ec, bytes)) return std::nullopt;
+    return bytes;
   }
 };
 
@@ -116,7 +131,7 @@ class host_source final : public memory_source {
 class process_budget_source final : public memory_source {
  public:
   process_budget_source(std::uint64_t budget, const source_paths& paths)
-      : statm_(join_path(paths.proc_root, "self/statm")), budget_(budget), clock_(paths.clock) {}
+      : rss_(paths), budget_(budget), clock_(paths.clock) {}
 
   std::string_view name() const noexcept override { return "process-budget"; }
 
@@ -125,27 +140,17 @@ class process_budget_source final : public memory_source {
     s.source = name();
     s.time = sample_time(clock_);
     s.limit_bytes = budget_;
-    std::uint64_t pages = 0;
-    if (!read_parsed(statm_, name(), log_, ec, [&](std::string_view t) {
-          return detail::parse_statm_resident_pages(t, pages);
-        })) {
-      return s;
-    }
-    if (pages > UINT64_MAX / page_) {
-      ec = std::make_error_code(std::errc::value_too_large);
-      log_.report(name(), statm_.path(), "resident pages overflow", ec);
-      return s;
-    }
-    s.used_bytes = pages * page_;
-    s.process_rss_bytes = s.used_bytes;
+    std::uint64_t rss = 0;
+    if (!rss_.read(name(), log_, ec, rss)) return s;
+    s.used_bytes = rss;
+    s.process_rss_bytes = rss;
     ec.clear();
     return s;
   }
 
  private:
-  proc_file statm_;
+  rss_reader rss_;
   std::uint64_t budget_;
-  std::uint64_t page_ = page_size();
   clock_fn clock_;
   failure_log log_;
 };

@@ -295,6 +295,10 @@ struct pressure_monitor::impl {
   void decide(const memory_sample& s, plan& p) MEMBOUND_REQUIRES(mu);
   void execute(const plan& p);
   void release_to_os() noexcept;
+  void count_poll_error() noexcept {
+    detail::lock_guard lock(mu);
+    ++stats_.poll_errors;
+  }
   void run(std::stop_token stop);
   void start();
   void stop() noexcept;
@@ -516,6 +520,7 @@ void pressure_monitor::impl::execute(const plan& p) {
 void pressure_monitor::impl::release_to_os() noexcept {
   const std::optional<std::uint64_t> before = rss.read();
   const auto start = clock_type::now();
+  std::uint64_t errors = 0;
   try {
     if (options.os_release) {
       options.os_release();
@@ -523,8 +528,10 @@ void pressure_monitor::impl::release_to_os() noexcept {
       ::malloc_trim(0);
     }
   } catch (const std::exception& e) {
+    ++errors;
     log_callback_error(options.name, e.what(), "os_release");
   } catch (...) {
+    ++errors;
     log_callback_error(options.name, "unknown exception", "os_release");
   }
   const auto elapsed = clock_type::now() - start;
@@ -535,6 +542,7 @@ void pressure_monitor::impl::release_to_os() noexcept {
   }
   {
     detail::lock_guard lock(mu);
+    stats_.callback_errors += errors;
     ++stats_.os_releases;
     stats_.release_time += elapsed;
     stats_.bytes_returned_to_os += returned;
@@ -551,8 +559,10 @@ void pressure_monitor::impl::run(std::stop_token stop_token) {
     try {
       poll_once();
     } catch (const std::exception& e) {  // bad_alloc from logging, a throwing clock_fn
+      count_poll_error();
       log_callback_error(options.name, e.what(), "poll");
     } catch (...) {
+      count_poll_error();
       log_callback_error(options.name, "unknown exception", "poll");
     }
     const auto wait = level.load(std::memory_order_relaxed) >= pressure_level::high

@@ -1,6 +1,9 @@
 // monitor_rss: the monitor's own reading of this process's RSS (private to the library), used to
-// measure what malloc_trim gave back to the OS. Kept separate from the Linux sources on purpose:
-// the monitor needs RSS even when its memory_source is a cgroup, host or scripted source.
+// measure what malloc_trim gave back to the OS. Separate from the memory_source the monitor
+// samples: the monitor needs RSS even when that source is a cgroup, host or scripted one. It
+// parses with the Linux sources' parse_statm_resident_pages(), but does not share their
+// proc_file: that reads into a member buffer, and release_to_os() may run on two threads at once
+// (poll_once() from a user thread while the monitor thread ticks).
 #pragma once
 
 #include <fcntl.h>
@@ -8,12 +11,16 @@
 
 #include <cstdint>
 #include <optional>
+#include <string_view>
+#include <system_error>
+
+#include "pressure/linux_parse.hpp"
 
 namespace membound::detail {
 
 // Reads the resident set size from /proc/self/statm (second field, in pages). The file is opened
-// once and re-read with pread. Cost: one pread (about 1 µs). Not thread-safe (the monitor uses it
-// from the thread that releases memory, one at a time). Never throws.
+// once and re-read with pread into a stack buffer. Cost: one pread (about 1 µs). Thread-safe:
+// read() only preads the descriptor, which stays open until destruction. Never throws.
 class self_rss_reader {
  public:
   self_rss_reader() noexcept
@@ -26,29 +33,26 @@ class self_rss_reader {
   self_rss_reader(const self_rss_reader&) = delete;
   self_rss_reader& operator=(const self_rss_reader&) = delete;
 
-  // Returns the RSS in bytes, or nothing when /proc is unavailable or unparsable.
+  // Returns the RSS in bytes, or nothing when /proc is unavailable, unparsable or overflows.
   std::optional<std::uint64_t> read() const noexcept {
     if (fd_ < 0 || page_size_ <= 0) {
       return std::nullopt;
     }
+    // "size resident shared text lib data dt": only the first two fields (at most 41 bytes) are
+    // parsed, so a line cut short after them still reads correctly.
     char buf[128];
-    const ssize_t n = ::pread(fd_, buf, sizeof buf - 1, 0);
+    const ssize_t n = ::pread(fd_, buf, sizeof buf, 0);
     if (n <= 0) {
       return std::nullopt;
     }
-    buf[n] = '\0';
-    // "size resident shared text lib data dt": skip the first field, parse the second.
-    const char* p = buf;
-    while (*p >= '0' && *p <= '9') ++p;
-    if (*p != ' ') return std::nullopt;
-    ++p;
-    if (*p < '0' || *p > '9') return std::nullopt;
     std::uint64_t pages = 0;
-    while (*p >= '0' && *p <= '9') {
-      pages = pages * 10 + static_cast<std::uint64_t>(*p - '0');
-      ++p;
+    const auto page = static_cast<std::uint64_t>(page_size_);
+    if (parse_statm_resident_pages(std::string_view(buf, static_cast<std::size_t>(n)), pages) !=
+            std::errc{} ||
+        pages > UINT64_MAX / page) {
+      return std::nullopt;
     }
-    return pages * static_cast<std::uint64_t>(page_size_);
+    return pages * page;
   }
 
  private:

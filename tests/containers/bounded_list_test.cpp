@@ -1,8 +1,5 @@
 #include "membound/containers/bounded_list.hpp"
 
-#include <malloc.h>
-
-
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -14,14 +11,11 @@
 #include <gtest/gtest.h>
 
 #include "membound/containers/containers.hpp"
+#include "support/container_support.hpp"
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define MEMBOUND_TEST_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define MEMBOUND_TEST_SANITIZED 1
-#endif
-#endif
+// Every member compiled (and, under clang -Wthread-safety, checked), not only those a test calls.
+template class membound::bounded_list<int>;
+template class membound::bounded_list<std::string>;
 
 namespace membound {
 namespace {
@@ -32,13 +26,7 @@ std::vector<int> iota(int from, int to) {
   return v;
 }
 
-shrink_request request(pressure_level level, double keep, bool relative = false) {
-  shrink_request r;
-  r.level = level;
-  r.keep_fraction = keep;
-  r.relative_to_current = relative;
-  return r;
-}
+using test::request;
 
 std::string invalid_argument_of(const bounded_list_options& o) {
   try {
@@ -234,16 +222,8 @@ TEST(BoundedListTest, IsShrinkable) {
 }
 
 #ifndef MEMBOUND_TEST_SANITIZED
-std::size_t heap_in_use() {
-  const struct mallinfo2 mi = mallinfo2();
-  return mi.uordblks + mi.hblkhd;
-}
-
-void expect_within_ten_percent(std::size_t estimate, std::size_t measured) {
-  const double ratio = static_cast<double>(estimate) / static_cast<double>(measured);
-  EXPECT_GT(ratio, 0.9) << "estimate " << estimate << " measured " << measured;
-  EXPECT_LT(ratio, 1.1) << "estimate " << estimate << " measured " << measured;
-}
+using test::expect_within_ten_percent;
+using test::heap_in_use;
 #endif
 
 TEST(BoundedListTest, MemoryBytesMatchesMallinfo) {

@@ -1,8 +1,5 @@
 #include "membound/containers/object_registry.hpp"
 
-#include <malloc.h>
-
-
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -16,14 +13,11 @@
 #include <gtest/gtest.h>
 
 #include "membound/containers/containers.hpp"
+#include "support/container_support.hpp"
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define MEMBOUND_TEST_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define MEMBOUND_TEST_SANITIZED 1
-#endif
-#endif
+// Every member compiled (and, under clang -Wthread-safety, checked), not only those a test calls.
+template class membound::object_registry<std::string, std::string>;
+template class membound::object_registry<int, std::array<char, 64>>;
 
 namespace membound {
 namespace {
@@ -37,13 +31,7 @@ struct Keyed {
   int key;
 };
 
-shrink_request request(pressure_level level, double keep, bool relative = false) {
-  shrink_request r;
-  r.level = level;
-  r.keep_fraction = keep;
-  r.relative_to_current = relative;
-  return r;
-}
+using test::request;
 
 object_registry_options idle_bound(std::size_t max_idle, std::size_t min_idle = 0) {
   object_registry_options o;
@@ -282,16 +270,8 @@ TEST(ObjectRegistryTest, StatsSnapshotDescribesTheRegistry) {
 }
 
 #ifndef MEMBOUND_TEST_SANITIZED
-std::size_t heap_in_use() {
-  const struct mallinfo2 mi = mallinfo2();
-  return mi.uordblks + mi.hblkhd;
-}
-
-void expect_within_ten_percent(std::size_t estimate, std::size_t measured) {
-  const double ratio = static_cast<double>(estimate) / static_cast<double>(measured);
-  EXPECT_GT(ratio, 0.9) << "estimate " << estimate << " measured " << measured;
-  EXPECT_LT(ratio, 1.1) << "estimate " << estimate << " measured " << measured;
-}
+using test::expect_within_ten_percent;
+using test::heap_in_use;
 #endif
 
 TEST(ObjectRegistryTest, MemoryBytesMatchesMallinfo) {

@@ -203,6 +203,30 @@ TEST(BeladyTest, EvictsTheEntryUsedFarthestInTheFuture) {
   EXPECT_EQ(b.evict(), 1u);
 }
 
+TEST(TwoQueueTest, GhostHitSurvivesOtherMissesBeforeTheInsert) {
+  two_queue q(4);  // Kin = 1, Kout = 2
+  q.on_insert(0, 100, 1);
+  q.on_insert(1, 101, 1);
+  ASSERT_EQ(q.evict(), 0u);  // A1in over Kin: the oldest leaves, its key enters A1out
+  q.on_miss(100);
+  q.on_miss(555);  // a cache may see another miss before it inserts 100 again
+  q.on_insert(0, 100, 1);
+  EXPECT_EQ(q.evict(), 0u);  // 100 went to Am; A1in (just 101) is within Kin, so Am's LRU goes
+}
+
+TEST(ArcTest, GhostHitsMoveTheTargetBetweenRecencyAndFrequency) {
+  arc a(4);
+  for (handle h = 0; h < 4; ++h) a.on_insert(h, 100 + h, 1);
+  a.on_hit(2);
+  a.on_hit(3);  // T1 = {0, 1}, T2 = {2, 3}
+  EXPECT_EQ(a.target_t1(), 0.0);
+  a.on_miss(200);
+  EXPECT_EQ(a.evict(), 0u);  // T1's LRU goes to B1
+  a.on_insert(0, 200, 1);
+  a.on_miss(100);  // a B1 hit: recency was evicted too early, so T1's target grows
+  EXPECT_GT(a.target_t1(), 0.0);
+}
+
 TEST(FlatMapTest, MatchesStdUnorderedMapUnderChurn) {
   detail::flat_u64_map m;
   std::unordered_map<std::uint64_t, std::uint32_t> model;

@@ -652,6 +652,18 @@ TEST_F(PressureMonitorTest, NoReleaseWhenDisabled) {
   EXPECT_EQ(mon_->stats().os_releases, 0u);
 }
 
+TEST_F(PressureMonitorTest, ThrowingOsReleaseIsCaughtAndCounted) {
+  monitor_options o = options();
+  o.os_release = [] { throw std::runtime_error("trim failed"); };
+  make(o);
+  recording_shrinkable a("a", 100);
+  auto att = mon_->attach(a);
+  EXPECT_EQ(poll(0.95), L::critical);  // frees bytes, so it releases: the throw stays inside
+  const monitor_stats s = mon_->stats();
+  EXPECT_EQ(s.os_releases, 1u);
+  EXPECT_EQ(s.callback_errors, 1u);
+}
+
 TEST_F(PressureMonitorTest, RealMallocTrimIsTimedAndMeasured) {
   monitor_options o = options();
   o.os_release = nullptr;  // glibc malloc_trim(0)

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <latch>
 #include <memory>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -42,6 +43,33 @@ class PressureMonitorThreadTest : public ::testing::Test {
 
   std::shared_ptr<spdlog::logger> saved_logger_;
 };
+
+TEST_F(PressureMonitorThreadTest, ExceptionInABackgroundTickIsCaughtCountedAndSamplingGoesOn) {
+  monitor_options o = one_tick_options();
+  o.interval = 1ms;  // the throwing tick is followed at once by the next
+  o.fast_interval = 1ms;
+  std::atomic<int> calls{0};
+  std::latch threw(1);
+  std::latch sampled_after(1);
+  o.clock = [&]() -> time_point {
+    const int n = ++calls;  // call 1: the constructor; 2: the first tick; 3: the second
+    if (n == 2) {
+      throw std::runtime_error("clock failed");  // the first tick's poll_once() throws
+    }
+    if (n == 3) {
+      threw.count_down();  // the first tick's catch has run: this is the next tick
+    }
+    return clock_type::now();
+  };
+  pressure_monitor mon(source_at(650), o);
+  auto sub = mon.subscribe([&](const pressure_event&) { sampled_after.count_down(); });
+  mon.start();
+  threw.wait();
+  sampled_after.wait();  // the thread survived the exception and classified the next sample
+  mon.stop();
+  EXPECT_EQ(mon.level(), L::elevated);
+  EXPECT_EQ(mon.stats().poll_errors, 1u);
+}
 
 TEST_F(PressureMonitorThreadTest, StartPollsAtOnceOnItsOwnThreadAndStopJoins) {
   auto owned = source_at(650);

@@ -16,6 +16,7 @@ using test::fixture_tree;
 using test::gib;
 using test::log_capture;
 using test::mib;
+using test::read_ok;
 
 constexpr std::string_view v2_leaf = "sys/fs/cgroup/kubepods.slice/pod1/ctr/";
 constexpr std::string_view v2_pod = "sys/fs/cgroup/kubepods.slice/pod1/";
@@ -32,13 +33,6 @@ std::string v1_stat(std::uint64_t hierarchical, std::uint64_t total_inactive) {
   return "cache 1\nrss 2\ninactive_file 4096\nhierarchical_memory_limit " +
          std::to_string(hierarchical) + "\ntotal_inactive_file " + std::to_string(total_inactive) +
          "\n";
-}
-
-memory_sample read_ok(memory_source& src) {
-  std::error_code ec = std::make_error_code(std::errc::io_error);
-  const memory_sample s = src.read(ec);
-  EXPECT_FALSE(ec) << ec.message();
-  return s;
 }
 
 // ---- v2

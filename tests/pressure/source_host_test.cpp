@@ -22,19 +22,8 @@ using test::fixture_tree;
 using test::gib;
 using test::log_capture;
 using test::mib;
-
-memory_sample read_ok(memory_source& src) {
-  std::error_code ec = std::make_error_code(std::errc::io_error);
-  const memory_sample s = src.read(ec);
-  EXPECT_FALSE(ec) << ec.message();
-  return s;
-}
-
-std::error_code read_error(memory_source& src) {
-  std::error_code ec;
-  src.read(ec);
-  return ec;
-}
+using test::read_error;
+using test::read_ok;
 
 // ---- host
 

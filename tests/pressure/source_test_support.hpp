@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <system_error>
 
 #include <gtest/gtest.h>
 #include <spdlog/sinks/ostream_sink.h>
@@ -81,6 +82,21 @@ class fixture_tree {
  private:
   std::filesystem::path root_;
 };
+
+// Reads one sample and expects it to succeed.
+inline memory_sample read_ok(memory_source& src) {
+  std::error_code ec = std::make_error_code(std::errc::io_error);  // read() must clear it
+  const memory_sample s = src.read(ec);
+  EXPECT_FALSE(ec) << ec.message();
+  return s;
+}
+
+// Reads one sample and returns the error it reported (empty on success).
+inline std::error_code read_error(memory_source& src) {
+  std::error_code ec;
+  src.read(ec);
+  return ec;
+}
 
 // Routes membound::logger() into a string for the lifetime of the object.
 class log_capture {

@@ -20,10 +20,18 @@ TEST(GoldenOltp, TraceShapeMatchesTheArcPaper) {
   EXPECT_EQ(t->unique_objects(), 186880u);
 }
 
-TEST(GoldenOltp, LruAndArcAtOneThousandPages) {
+// The ARC paper: LRU 32.83, ARC 38.93 at c=1000; the README's "ours": 32.83 / 38.95 (±0.05 pp
+// required). We match "ours" at every size of the curve to its printed precision.
+TEST(GoldenOltp, LruAndArcMatchOursOnTheWholeCurve) {
   MEMBOUND_GOLDEN_TRACE(t, oltp, trace_format::arc);
   EXPECT_NEAR(hit_pct(*t, "lru", 1000), 32.83, 0.05);
   EXPECT_NEAR(hit_pct(*t, "arc", 1000), 38.95, 0.05);
+  const std::array<double, 8> lru{16.47, 23.45, 28.28, 32.83, 36.21, 38.70, 40.79, 42.47};
+  const std::array<double, 8> arc{21.23, 30.46, 35.92, 38.95, 41.23, 43.08, 44.69, 46.08};
+  for (std::size_t k = 0; k < 8; ++k) {
+    EXPECT_NEAR(hit_pct(*t, "lru", sizes[k]), lru[k], 0.005) << sizes[k];
+    EXPECT_NEAR(hit_pct(*t, "arc", sizes[k]), arc[k], 0.005) << sizes[k];
+  }
 }
 
 TEST(GoldenOltp, BeladyMatchesOursOpt) {
@@ -38,6 +46,12 @@ TEST(GoldenOltp, WTinyLfuAgainstTheCaffeineChart) {
   for (std::size_t k = 0; k < 8; ++k) {
     EXPECT_NEAR(hit_pct(*t, "w_tinylfu", sizes[k]), chart[k], 1.5) << sizes[k];
   }
+}
+
+TEST(GoldenOltp, LirsAgainstTheCaffeineChart) {
+  MEMBOUND_GOLDEN_TRACE(t, oltp, trace_format::arc);
+  const std::array<double, 8> chart{18, 26.5, 31.5, 34.5, 37, 39, 40.5, 42.5};
+  for (std::size_t k = 0; k < 8; ++k) EXPECT_NEAR(hit_pct(*t, "lirs", sizes[k]), chart[k], 1.5) << sizes[k];
 }
 
 // No published S3-FIFO curve for OLTP: pinned to our values.

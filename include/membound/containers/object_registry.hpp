@@ -64,6 +64,8 @@ struct object_registry_options {
 // Capacity: no bound on instances in use. The idle bound is soft: an instance becomes idle when
 // its last outside holder drops it, which the registry only notices at its next check (creation,
 // shrink(), trim()), so between checks more than idle_capacity() idle instances may be held.
+// max_idle 0 is allowed (idle instances are released at the next check); so is min_idle 0 (a
+// CRITICAL shrink then releases every idle instance).
 // memory_bytes() counts the registry's nodes and buckets (through a counting allocator), the
 // per-instance charge, key heap buffers for std::string keys, and the object itself.
 template <class Key, class T, class Hash = std::hash<Key>, class KeyEqual = std::equal_to<Key>>

@@ -55,7 +55,13 @@ struct alignas(cache_line) thread_slot {
   std::atomic<std::uint64_t> epoch{0};
   std::uint32_t index = 0;
   std::uint32_t depth = 0;  // read-section nesting; touched only by the owning thread
+  // One-entry cache of the owning thread's per-cache state (see concurrent_cache::reader_for).
+  std::uint64_t last_owner = 0;
+  void* last_state = nullptr;
 };
+
+// Unique ids of caches (never reused), so a stale last_owner can never match a new cache.
+inline constinit std::atomic<std::uint64_t> g_next_owner_id{1};
 
 // A directory of pointers indexed by a dense index, growing in chunks that never move, so readers
 // index it without a lock while writers append. Chunk k holds (first << k) entries.
@@ -107,6 +113,14 @@ class segmented_directory {
   std::array<std::atomic<std::atomic<T*>*>, Chunks> chunks_{};
 };
 
+// The global epoch and the fence mode, read on every read-side entry: constant-initialised, so
+// reading them needs no initialisation guard.
+struct alignas(cache_line) epoch_globals {
+  std::atomic<std::uint64_t> epoch{2};
+  std::atomic<bool> fast{false};  // membarrier registered; set once, before any reader exists
+};
+inline constinit epoch_globals g_epoch{};
+
 // The process-wide registry of reader threads and the global epoch. Immortal (never destroyed), so
 // threads that outlive static destruction stay safe.
 class epoch_domain {
@@ -116,8 +130,8 @@ class epoch_domain {
     return *d;
   }
 
-  std::uint64_t current() const noexcept { return global_.load(std::memory_order_seq_cst); }
-  bool fast_mode() const noexcept { return fast_; }
+  std::uint64_t current() const noexcept { return g_epoch.epoch.load(std::memory_order_seq_cst); }
+  bool fast_mode() const noexcept { return g_epoch.fast.load(std::memory_order_relaxed); }
 
   // Number of indexes ever handed out (scan bound).
   std::uint32_t high_water() const noexcept { return high_water_.load(std::memory_order_acquire); }
@@ -127,7 +141,7 @@ class epoch_domain {
   // REQUIRES: the caller's own unlinking stores are seq_cst (fallback mode) or happen before this
   // call (fast mode, where membarrier orders them).
   std::uint64_t try_advance() noexcept {
-    const std::uint64_t e = global_.load(std::memory_order_seq_cst);
+    const std::uint64_t e = g_epoch.epoch.load(std::memory_order_seq_cst);
     heavy_barrier();
     const std::uint32_t n = high_water();
     for (std::uint32_t i = 0; i < n; ++i) {
@@ -137,8 +151,8 @@ class epoch_domain {
       if (a != 0 && a != e) return e;  // a reader is still in an older epoch
     }
     std::uint64_t expected = e;
-    global_.compare_exchange_strong(expected, e + 1, std::memory_order_seq_cst);
-    return global_.load(std::memory_order_seq_cst);
+    g_epoch.epoch.compare_exchange_strong(expected, e + 1, std::memory_order_seq_cst);
+    return g_epoch.epoch.load(std::memory_order_seq_cst);
   }
 
   // Registers the calling thread (slow path of this_thread_slot()).
@@ -146,6 +160,8 @@ class epoch_domain {
   void unregister(thread_slot* s) noexcept {
     s->epoch.store(0, std::memory_order_release);
     s->depth = 0;
+    s->last_owner = 0;
+    s->last_state = nullptr;
     std::lock_guard<std::mutex> g(mu_);
     free_.push_back(s->index);
   }
@@ -156,14 +172,16 @@ class epoch_domain {
     const long cmds = ::syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
     if (cmds > 0 && (cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED) != 0 &&
         (cmds & MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) != 0) {
-      fast_ = ::syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
+      g_epoch.fast.store(
+          ::syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0,
+          std::memory_order_relaxed);
     }
 #endif
   }
 
   void heavy_barrier() noexcept {
 #if defined(__linux__) && !defined(MEMBOUND_DETAIL_TSAN)
-    if (fast_) {
+    if (fast_mode()) {
       // Cannot fail once registered; if it ever did, readers would have no fence: stop rather
       // than free memory a reader may still hold.
       if (::syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0) std::abort();
@@ -171,8 +189,6 @@ class epoch_domain {
 #endif
   }
 
-  std::atomic<std::uint64_t> global_{2};
-  bool fast_ = false;
   std::mutex mu_;
   std::vector<std::uint32_t> free_;  // guarded by mu_
   std::atomic<std::uint32_t> high_water_{0};
@@ -229,14 +245,15 @@ class epoch_guard {
  public:
   explicit epoch_guard(thread_slot& s) noexcept : s_(s) {
     if (s_.depth++ != 0) return;
-    epoch_domain& d = epoch_domain::instance();
-    const std::uint64_t e = d.current();
-    if (d.fast_mode()) {
+    const std::uint64_t e = g_epoch.epoch.load(std::memory_order_seq_cst);
+#if !defined(MEMBOUND_DETAIL_TSAN)
+    if (g_epoch.fast.load(std::memory_order_relaxed)) {
       s_.epoch.store(e, std::memory_order_relaxed);
       std::atomic_signal_fence(std::memory_order_seq_cst);
-    } else {
-      s_.epoch.store(e, std::memory_order_seq_cst);
+      return;
     }
+#endif
+    s_.epoch.store(e, std::memory_order_seq_cst);
   }
   ~epoch_guard() {
     if (--s_.depth == 0) s_.epoch.store(0, std::memory_order_release);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -71,66 +72,189 @@ struct cache_timed_node : cache_node<Key, Value> {
   std::int64_t expiry;
 };
 
-// An open-addressing (linear probing) index of node pointers with lock-free lookups. Slot words:
-// 0 = empty, 1 = tombstone, else (node pointer) | (16-bit tag << 48). Pointers are user-space
-// addresses below 2^48 (x86-64, AArch64). The writer (holding the shard lock) only ever changes a
-// slot empty -> node, node -> node (update) or node -> tombstone; everything else (growth,
-// shrinking, dropping tombstones) builds a new table, publishes it and retires the old one through
-// the epoch domain. The table is sized exactly (not a power of two) and indexed by fastrange.
+// An open-addressing index of node pointers with lock-free lookups, in 64-byte groups of 7 slots
+// plus a control word (the F14 layout): bytes 0-6 hold a 1-byte tag of each slot's hash (0 = empty
+// slot), byte 7 counts the entries homed at or before this group that live after it (overflow,
+// saturating at 255). A lookup matches the tag against all 7 bytes at once (SWAR), dereferences
+// only matching slots, and stops at the first group without the key whose overflow count is 0.
+// Erasing empties the slot and lowers the counts: no tombstones, so churn never lengthens probes or
+// forces a rebuild. A probe visits each group at most once.
+//
+// Concurrency: one writer (holding the shard lock) changes a slot empty -> node (after raising the
+// overflow counts it passes; slot word first, then the tag), node -> node (update, same tag) or
+// node -> empty (slot word first, then the tag and the counts); growth and shrinking build a new
+// table, publish it and retire the old one through the epoch domain. Readers use seq_cst loads (see
+// cache_epoch.hpp). The group count is exact (not a power of two); fastrange picks the home group.
 class cache_table {
  public:
-  static constexpr std::uint64_t empty = 0;
-  static constexpr std::uint64_t tombstone = 1;
+  static constexpr std::size_t group_slots = 7;
+  static constexpr std::size_t npos = ~std::size_t{0};
 
-  static cache_table* create(std::size_t slots) {
-    void* p = ::operator new(sizeof(cache_table) + slots * sizeof(std::atomic<std::uint64_t>));
-    auto* t = new (p) cache_table(slots);
-    auto* s = reinterpret_cast<std::atomic<std::uint64_t>*>(t + 1);
-    for (std::size_t i = 0; i < slots; ++i) new (s + i) std::atomic<std::uint64_t>(empty);
+  struct alignas(64) group {
+    std::atomic<std::uint64_t> slot[group_slots];  // node pointers (0 = empty)
+    std::atomic<std::uint64_t> ctrl;                // tags (bytes 0-6), overflow count (byte 7)
+  };
+
+  static cache_table* create(std::size_t groups) {
+    void* p = ::operator new(bytes_for(groups), std::align_val_t{64});
+    auto* t = new (p) cache_table(groups);
+    for (std::size_t g = 0; g < groups; ++g) {
+      group* gr = new (t->groups_begin() + g) group;
+      for (auto& sl : gr->slot) sl.store(0, std::memory_order_relaxed);
+      gr->ctrl.store(0, std::memory_order_relaxed);
+    }
     return t;
   }
   static void destroy(cache_table* t) noexcept {
     if (t == nullptr) return;
     t->~cache_table();
-    ::operator delete(t);
+    ::operator delete(t, std::align_val_t{64});
   }
-  static std::size_t footprint(std::size_t slots) noexcept {
-    return malloc_footprint(sizeof(cache_table) + slots * sizeof(std::atomic<std::uint64_t>));
+  static std::size_t bytes_for(std::size_t groups) noexcept {
+    return sizeof(group) /*header*/ + groups * sizeof(group);
+  }
+  // Groups needed to hold `entries` at a load of at most 3/4.
+  static std::size_t groups_for(std::size_t entries) noexcept {
+    const std::size_t g = (entries * 4 + 3 * group_slots - 1) / (3 * group_slots);
+    return g < 2 ? 2 : g;
   }
 
-  std::size_t size() const noexcept { return slots_; }
-  std::size_t footprint() const noexcept { return footprint(slots_); }
-  std::atomic<std::uint64_t>* slots() noexcept {
-    return reinterpret_cast<std::atomic<std::uint64_t>*>(this + 1);
-  }
-  const std::atomic<std::uint64_t>* slots() const noexcept {
-    return reinterpret_cast<const std::atomic<std::uint64_t>*>(this + 1);
-  }
-  // First probe position for a mixed hash.
-  std::size_t home(std::uint64_t h) const noexcept {
-    return static_cast<std::size_t>(((h & 0xffffffffULL) * slots_) >> 32);
-  }
-  std::size_t next(std::size_t i) const noexcept { return i + 1 == slots_ ? 0 : i + 1; }
+  std::size_t groups() const noexcept { return groups_; }
+  std::size_t slots() const noexcept { return groups_ * group_slots; }
+  // Entries this table takes before it must grow (load 7/8).
+  std::size_t max_entries() const noexcept { return slots() * 7 / 8; }
+  std::size_t footprint() const noexcept { return malloc_footprint(bytes_for(groups_)); }
 
   static std::uint64_t tag_of(std::uint64_t h) noexcept {
-    const std::uint64_t t = (h >> 32) & 0xffffULL;
+    const std::uint64_t t = (h >> 32) & 0xffULL;
     return t == 0 ? 1 : t;
   }
-  static std::uint64_t pack(const void* p, std::uint64_t tag) noexcept {
-    return reinterpret_cast<std::uintptr_t>(p) | (tag << 48);
-  }
+  static std::uint64_t pack(const void* p) noexcept { return reinterpret_cast<std::uintptr_t>(p); }
   template <class Node>
   static Node* unpack(std::uint64_t word) noexcept {
-    return reinterpret_cast<Node*>(static_cast<std::uintptr_t>(word & 0xffffffffffffULL));
+    return reinterpret_cast<Node*>(static_cast<std::uintptr_t>(word));
   }
-  static bool tag_matches(std::uint64_t word, std::uint64_t tag) noexcept {
-    return (word >> 48) == tag;
+
+  std::atomic<std::uint64_t>& slot(std::size_t i) noexcept {
+    return groups_begin()[i / group_slots].slot[i % group_slots];
+  }
+
+  // Reader (inside an epoch guard) and writer: the node whose key satisfies eq, or nullptr.
+  template <class Node, class Eq>
+  Node* find(std::uint64_t h, Eq&& eq) const {
+    const std::uint64_t tag = tag_of(h);
+    const group* gs = groups_begin();
+    std::size_t g = home(h);
+    for (std::size_t visited = 0; visited < groups_; ++visited, g = next(g)) {
+      const group& gr = gs[g];
+      const std::uint64_t ctrl = gr.ctrl.load(std::memory_order_seq_cst);
+      for (std::uint64_t m = match(ctrl, tag); m != 0; m &= m - 1) {
+        const std::uint64_t w = gr.slot[lane(m)].load(std::memory_order_seq_cst);
+        if (w != 0) {
+          Node* n = unpack<Node>(w);
+          if (eq(*n)) return n;
+        }
+      }
+      if ((ctrl >> 56) == 0) return nullptr;
+    }
+    return nullptr;
+  }
+
+  // Writer: the slot index holding the node whose key satisfies eq, or npos.
+  template <class Node, class Eq>
+  std::size_t locate(std::uint64_t h, Eq&& eq) const {
+    const std::uint64_t tag = tag_of(h);
+    const group* gs = groups_begin();
+    std::size_t g = home(h);
+    for (std::size_t visited = 0; visited < groups_; ++visited, g = next(g)) {
+      const group& gr = gs[g];
+      const std::uint64_t ctrl = gr.ctrl.load(std::memory_order_relaxed);
+      for (std::uint64_t m = match(ctrl, tag); m != 0; m &= m - 1) {
+        const std::size_t j = lane(m);
+        const std::uint64_t w = gr.slot[j].load(std::memory_order_relaxed);
+        if (w != 0 && eq(*unpack<Node>(w))) return g * group_slots + j;
+      }
+      if ((ctrl >> 56) == 0) return npos;
+    }
+    return npos;
+  }
+
+  // Writer: the slot index holding exactly node p (hash h), or npos.
+  std::size_t index_of(std::uint64_t h, const void* p) const noexcept {
+    const std::uint64_t tag = tag_of(h);
+    const group* gs = groups_begin();
+    std::size_t g = home(h);
+    for (std::size_t visited = 0; visited < groups_; ++visited, g = next(g)) {
+      const std::uint64_t ctrl = gs[g].ctrl.load(std::memory_order_relaxed);
+      for (std::uint64_t m = match(ctrl, tag); m != 0; m &= m - 1) {
+        const std::size_t j = lane(m);
+        if (gs[g].slot[j].load(std::memory_order_relaxed) == pack(p)) return g * group_slots + j;
+      }
+      if ((ctrl >> 56) == 0) return npos;
+    }
+    return npos;
+  }
+
+  // Writer: stores node p (hash h) in the first empty slot from its home group, counting it in the
+  // overflow of the full groups it passes. REQUIRES: fewer than slots() entries.
+  std::size_t insert(std::uint64_t h, const void* p, std::memory_order order) noexcept {
+    group* gs = groups_begin();
+    const std::size_t start = home(h);
+    for (std::size_t g = start;; g = next(g)) {
+      const std::uint64_t ctrl = gs[g].ctrl.load(std::memory_order_relaxed);
+      const std::uint64_t free = match(ctrl, 0);
+      if (free == 0) continue;
+      for (std::size_t k = start; k != g; k = next(k)) {
+        const std::uint64_t c = gs[k].ctrl.load(std::memory_order_relaxed);
+        if ((c >> 56) != 0xff) gs[k].ctrl.store(c + (std::uint64_t{1} << 56), order);
+      }
+      const std::size_t j = lane(free);
+      gs[g].slot[j].store(pack(p), order);
+      gs[g].ctrl.store(ctrl | (tag_of(h) << (8 * j)), order);
+      return g * group_slots + j;
+    }
+  }
+
+  // Writer: empties slot i (holding an entry of hash h) and uncounts it from the overflow counts.
+  void erase(std::uint64_t h, std::size_t i) noexcept {
+    group* gs = groups_begin();
+    const std::size_t g = i / group_slots;
+    const std::size_t j = i % group_slots;
+    gs[g].slot[j].store(0, std::memory_order_seq_cst);
+    const std::uint64_t c = gs[g].ctrl.load(std::memory_order_relaxed);
+    gs[g].ctrl.store(c & ~(std::uint64_t{0xff} << (8 * j)), std::memory_order_seq_cst);
+    for (std::size_t k = home(h); k != g; k = next(k)) {
+      const std::uint64_t ck = gs[k].ctrl.load(std::memory_order_relaxed);
+      if ((ck >> 56) != 0xff) gs[k].ctrl.store(ck - (std::uint64_t{1} << 56), std::memory_order_seq_cst);
+    }
   }
 
  private:
-  explicit cache_table(std::size_t slots) : slots_(slots) {}
-  std::size_t slots_;
-  std::size_t reserved_ = 0;  // keeps the slot array 16-byte aligned
+  explicit cache_table(std::size_t groups) : groups_(groups) {}
+
+  // Bit 8j+7 set for each of bytes 0-6 of ctrl equal to tag (exact SWAR zero-byte test).
+  static std::uint64_t match(std::uint64_t ctrl, std::uint64_t tag) noexcept {
+    constexpr std::uint64_t lo7 = 0x7f7f7f7f7f7f7f7fULL;
+    const std::uint64_t x = ctrl ^ (tag * 0x0101010101010101ULL);
+    const std::uint64_t zero = ~(((x & lo7) + lo7) | x | lo7);
+    return zero & 0x0080808080808080ULL;  // byte 7 is the overflow count, not a slot
+  }
+  static std::size_t lane(std::uint64_t m) noexcept {
+    return static_cast<std::size_t>(std::countr_zero(m)) / 8;
+  }
+  std::size_t home(std::uint64_t h) const noexcept {
+    return static_cast<std::size_t>(((h & 0xffffffffULL) * groups_) >> 32);
+  }
+  std::size_t next(std::size_t g) const noexcept { return g + 1 == groups_ ? 0 : g + 1; }
+  group* groups_begin() noexcept {
+    return reinterpret_cast<group*>(reinterpret_cast<char*>(this) + sizeof(group));
+  }
+  const group* groups_begin() const noexcept {
+    return reinterpret_cast<const group*>(reinterpret_cast<const char*>(this) + sizeof(group));
+  }
+
+  std::size_t groups_;
 };
+static_assert(sizeof(cache_table) <= sizeof(cache_table::group), "the header fits the first line");
 
 }  // namespace membound::detail

@@ -87,4 +87,35 @@ class ghost_list {
   std::uint64_t weight_ = 0;
 };
 
+// Remembers the last few ghost hits that on_miss consumed, so that on_insert still recognises its
+// key when the owner reported other misses in between (a cache shard does: get() misses, then the
+// caller loads and put()s later). Complexity: O(slots). Thread-compatible. Never throws.
+class ghost_hit_memory {
+ public:
+  // kind: the policy's non-zero tag of the ghost list that was hit.
+  void remember(std::uint64_t hash, std::uint8_t kind) noexcept {
+    hashes_[next_] = hash;
+    kinds_[next_] = kind;
+    next_ = (next_ + 1) % slots;
+  }
+  // Returns and forgets the kind remembered for hash (0: none).
+  std::uint8_t take(std::uint64_t hash) noexcept {
+    for (unsigned i = 0; i < slots; ++i) {
+      const unsigned k = (next_ + slots - 1 - i) % slots;  // newest first
+      if (kinds_[k] != 0 && hashes_[k] == hash) {
+        const std::uint8_t kind = kinds_[k];
+        kinds_[k] = 0;
+        return kind;
+      }
+    }
+    return 0;
+  }
+
+ private:
+  static constexpr unsigned slots = 16;
+  std::uint64_t hashes_[slots] = {};
+  std::uint8_t kinds_[slots] = {};
+  unsigned next_ = 0;
+};
+
 }  // namespace membound::detail

@@ -33,16 +33,15 @@ class arc {
   // Records (and consumes) a ghost hit for `hash`, adapting p, so that the following evict()
   // calls know whether x was in B2, as REPLACE(x, p) requires.
   void on_miss(std::uint64_t hash) {
-    pending_hash_ = hash;
     pending_ = consume_ghost(hash);
+    if (pending_ != ghost::none) recent_.remember(hash, static_cast<std::uint8_t>(pending_));
   }
   void on_insert(handle h, std::uint64_t hash, std::uint64_t weight) {
     if (h >= nodes_.size()) nodes_.resize(static_cast<std::size_t>(h) + 1);
     node& n = nodes_[h];
     n.hash = hash;
     n.weight = weight;
-    // A cache may report other misses between on_miss(hash) and this insert: look again then.
-    const bool seen = (pending_ != ghost::none && pending_hash_ == hash) || consume_ghost(hash) != ghost::none;
+    const bool seen = recent_.take(hash) != 0 || consume_ghost(hash) != ghost::none;
     n.frequent = seen;
     (seen ? t2_ : t1_).push_front(nodes_, h, weight);
     pending_ = ghost::none;
@@ -101,17 +100,19 @@ class arc {
     bool frequent = false;  // in T2
   };
 
+  // The paper's adaptation: δ = max(1, |other ghost| / |this ghost|), both measured while x is
+  // still in its ghost list; weighted, the step is δ × x's weight.
   ghost consume_ghost(std::uint64_t hash) {
+    const auto b1 = static_cast<double>(b1_.weight());
+    const auto b2 = static_cast<double>(b2_.weight());
     if (const std::uint64_t w = b1_.erase(hash); w != detail::ghost_list::absent) {
-      const double ratio = b1_.weight() >= b2_.weight() || b1_.weight() == 0
-                               ? 1.0 : static_cast<double>(b2_.weight()) / static_cast<double>(b1_.weight());
-      p_ = std::min(static_cast<double>(c_), p_ + ratio * static_cast<double>(w));
+      const double delta = b1 >= b2 ? 1.0 : b2 / b1;
+      p_ = std::min(static_cast<double>(c_), p_ + delta * static_cast<double>(w));
       return ghost::b1;
     }
     if (const std::uint64_t w = b2_.erase(hash); w != detail::ghost_list::absent) {
-      const double ratio = b2_.weight() >= b1_.weight() || b2_.weight() == 0
-                               ? 1.0 : static_cast<double>(b1_.weight()) / static_cast<double>(b2_.weight());
-      p_ = std::max(0.0, p_ - ratio * static_cast<double>(w));
+      const double delta = b2 >= b1 ? 1.0 : b1 / b2;
+      p_ = std::max(0.0, p_ - delta * static_cast<double>(w));
       return ghost::b2;
     }
     return ghost::none;
@@ -130,8 +131,8 @@ class arc {
   detail::handle_list t2_;
   detail::ghost_list b1_;
   detail::ghost_list b2_;
-  ghost pending_ = ghost::none;
-  std::uint64_t pending_hash_ = 0;
+  ghost pending_ = ghost::none;  // the last on_miss's ghost hit, for REPLACE's tie rule
+  detail::ghost_hit_memory recent_;
 };
 
 static_assert(eviction_policy<arc>);

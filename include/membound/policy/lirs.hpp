@@ -93,6 +93,7 @@ class lirs {
     if (x.status == state::lir) lir_weight_ = lir_weight_ - x.weight + weight;
     x.weight = static_cast<std::uint32_t>(weight);
     on_hit(h);
+    demote_excess();
   }
   void on_remove(handle h) {
     const std::uint32_t n = node_of_[h];

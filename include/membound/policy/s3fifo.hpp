@@ -39,8 +39,7 @@ class s3fifo {
   bool can_admit(std::uint64_t weight) const noexcept { return weight <= small_cap_; }
 
   void on_miss(std::uint64_t hash) {
-    pending_ = ghost_.erase(hash) != detail::ghost_list::absent;
-    pending_hash_ = hash;
+    if (ghost_.erase(hash) != detail::ghost_list::absent) recent_.remember(hash, 1);
   }
   void on_insert(handle h, std::uint64_t hash, std::uint64_t weight) {
     if (h >= nodes_.size()) nodes_.resize(static_cast<std::size_t>(h) + 1);
@@ -48,9 +47,7 @@ class s3fifo {
     n.hash = hash;
     n.weight = static_cast<std::uint32_t>(weight);
     n.freq = 0;
-    // A cache may report other misses between on_miss(hash) and this insert: look again then.
-    const bool ghost_hit = (pending_ && pending_hash_ == hash) || ghost_.erase(hash) != detail::ghost_list::absent;
-    pending_ = false;
+    const bool ghost_hit = recent_.take(hash) != 0 || ghost_.erase(hash) != detail::ghost_list::absent;
     n.main = ghost_hit;
     (n.main ? main_ : small_).push_front(nodes_, h, weight);
   }
@@ -128,8 +125,7 @@ class s3fifo {
   detail::handle_list main_;
   detail::ghost_list ghost_;
 
-  bool pending_ = false;
-  std::uint64_t pending_hash_ = 0;
+  detail::ghost_hit_memory recent_;
 };
 
 static_assert(eviction_policy<s3fifo>);

@@ -27,18 +27,15 @@ class two_queue {
   explicit two_queue(std::uint64_t capacity = 0) { set_capacity(capacity); }
 
   void on_miss(std::uint64_t hash) {
-    pending_ = a1out_.erase(hash) != detail::ghost_list::absent;
-    pending_hash_ = hash;
+    if (a1out_.erase(hash) != detail::ghost_list::absent) recent_.remember(hash, 1);
   }
   void on_insert(handle h, std::uint64_t hash, std::uint64_t weight) {
     if (h >= nodes_.size()) nodes_.resize(static_cast<std::size_t>(h) + 1);
     node& n = nodes_[h];
     n.hash = hash;
     n.weight = static_cast<std::uint32_t>(weight);
-    // A cache may report other misses between on_miss(hash) and this insert: look again then.
-    n.hot = (pending_ && pending_hash_ == hash) || a1out_.erase(hash) != detail::ghost_list::absent;
+    n.hot = recent_.take(hash) != 0 || a1out_.erase(hash) != detail::ghost_list::absent;
     (n.hot ? am_ : a1in_).push_front(nodes_, h, weight);
-    pending_ = false;
   }
   void on_hit(handle h) noexcept {
     if (nodes_[h].hot) am_.move_to_front(nodes_, h);
@@ -88,8 +85,7 @@ class two_queue {
   detail::handle_list a1in_;
   detail::handle_list am_;
   detail::ghost_list a1out_;
-  bool pending_ = false;
-  std::uint64_t pending_hash_ = 0;
+  detail::ghost_hit_memory recent_;
 };
 
 static_assert(eviction_policy<two_queue>);

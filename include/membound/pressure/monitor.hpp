@@ -60,7 +60,12 @@ struct monitor_stats {
   std::uint64_t read_errors = 0;
   std::uint64_t level_transitions = 0;
   std::uint64_t events_dispatched = 0;  // pressure_events produced (changes + repeats)
-  std::uint64_t callback_errors = 0;  // exceptions thrown by subscribers or shrinkables
+  // Exceptions thrown by subscribers, shrinkables (shrink, regrow, stats_snapshot) or
+  // options.os_release.
+  std::uint64_t callback_errors = 0;
+  // Exceptions that ended a background tick early (a throwing options.clock, std::bad_alloc):
+  // caught on the monitor thread, logged, counted here; the thread keeps sampling.
+  std::uint64_t poll_errors = 0;
   std::uint64_t shrink_passes = 0;
   std::uint64_t redispatches_suppressed = 0;  // anti-spiral: passes skipped after 2 futile ones
   std::uint64_t regrow_steps = 0;  // ticks that called regrow() on the attached shrinkables
@@ -114,8 +119,9 @@ class pressure_monitor {
   // RAII attachment of a shrinkable; detaches on destruction or reset(). Movable.
   using attachment = subscription;
 
-  // Throws: std::invalid_argument naming the field for a null source, invalid thresholds,
-  // interval or fast_interval of 0, regrow_step outside (0, 1].
+  // Throws: std::invalid_argument naming the field for a null source, invalid thresholds, an
+  // interval or fast_interval that is not positive, a negative redispatch_*, regrow_after or
+  // release_min_interval, or a regrow_step outside (0, 1].
   explicit pressure_monitor(std::unique_ptr<memory_source> source, monitor_options options = {});
   ~pressure_monitor();  // stops and joins
   pressure_monitor(const pressure_monitor&) = delete;
@@ -129,6 +135,9 @@ class pressure_monitor {
   bool running() const noexcept;
 
   // One sample-classify-dispatch, synchronously on the calling thread. Returns the level after it.
+  // A failed source read is not an exception: it is logged, counted in read_errors and the level
+  // stays. Throws: whatever options.clock throws, std::bad_alloc (nothing a callback, shrinkable
+  // or os_release throws reaches the caller).
   pressure_level poll_once();
 
   pressure_level level() const noexcept;

@@ -109,8 +109,9 @@ struct sim_options {
 std::span<const std::string_view> policy_names() noexcept;
 bool is_policy(std::string_view name) noexcept;
 
-// Replays `t` once. Throws std::invalid_argument (naming the field) for an unknown policy or a
-// capacity of 0. belady uses t.next_access() when computed, otherwise computes its own copy.
+// Replays `t` once: O(requests) policy operations, memory O(unique objects + resident entries).
+// Throws std::invalid_argument (naming the field) for an unknown policy or a capacity of 0, and
+// std::bad_alloc. belady uses t.next_access() when computed, otherwise computes its own copy.
 // Thread-safe for concurrent calls on the same const trace.
 sim_result simulate(const trace& t, std::string_view policy, cache_size size,
                     const sim_options& options = {});

@@ -60,9 +60,13 @@ struct request {
   std::uint32_t size;
 };
 
-// An in-memory trace: 8 bytes per request plus 8 bytes per unique key (plus 4 bytes per request
-// once next-access information is computed for Belady).
-// Thread-compatible; const member functions may be called concurrently once loaded.
+// An in-memory trace: the requests in order, keys densified to object ids at load time so that a
+// replay needs no hashing. Memory: 8 bytes per request plus 8 bytes per unique key (plus 4 bytes
+// per request once next-access information is computed for Belady).
+// Complexity: load and compute_next_access O(requests) (expected, one hash probe per request).
+// Thread-compatible: const members may be called concurrently once loaded. Copying may throw
+// std::bad_alloc (strong guarantee). References into the vectors are stable until modified.
+// Bounded by 2^32 - 2 requests (load_trace reports an error beyond that); no other limit.
 class trace {
  public:
   static constexpr std::uint32_t never = ~std::uint32_t{0};  // "not requested again"
@@ -93,7 +97,8 @@ struct load_result {
   bool ok() const noexcept { return error.empty(); }
 };
 
-// Reads the trace at `path` (decompressing `.zst`). Never throws except std::bad_alloc.
+// Reads the trace at `path` (decompressing `.zst`), streaming it in 1 MiB chunks into memory.
+// Never throws except std::bad_alloc.
 load_result load_trace(const std::string& path, const trace_options& options);
 
 // Builds a trace from keys in memory (tests, benchmarks, synthetic workloads).
