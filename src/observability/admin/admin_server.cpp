@@ -385,6 +385,7 @@ std::error_code admin_server::start() {
   server->set_write_timeout(std::chrono::duration_cast<std::chrono::microseconds>(
       impl_->options.write_timeout));
   server->set_keep_alive_max_count(impl_->options.keep_alive_max_requests);
+  server->set_tcp_nodelay(true);  // headers and body go out in two writes: no Nagle delay
   server->set_payload_max_length(64 * 1024);  // GET only: a body is never wanted
   // httplib's default also sets SO_REUSEPORT, which would let a second server bind the same port
   // silently: keep only SO_REUSEADDR (restart without waiting out TIME_WAIT).
