@@ -1,0 +1,1096 @@
+// concurrent_cache: a thread-safe, sharded, bounded cache whose read hits write no shared memory.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <bit>
+#include <chrono>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <future>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <optional>
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "membound/clock.hpp"
+#include "membound/containers/cache_options.hpp"
+#include "membound/containers/cache_stats.hpp"
+#include "membound/containers/shrinkable.hpp"
+#include "membound/detail/cache_epoch.hpp"
+#include "membound/detail/cache_table.hpp"
+#include "membound/detail/thread_annotations.hpp"
+#include "membound/detail/throw.hpp"
+#include "membound/policy/lru.hpp"
+#include "membound/policy/policy.hpp"
+
+namespace membound {
+
+// The default Weigher: sizeof(Key) + sizeof(Value) + the heap bytes of std::string / std::vector
+// keys and values (glibc malloc chunk sizes). Only consulted when max_bytes is set.
+struct default_weigher {
+  template <class K, class V>
+  std::uint64_t operator()(const K& key, const V& value) const noexcept {
+    return sizeof(K) + sizeof(V) + detail::dynamic_bytes(key) + detail::dynamic_bytes(value);
+  }
+};
+
+// A thread-safe cache of Key -> Value bounded by entry count and/or bytes, split into shards that
+// each own a single-threaded eviction Policy (policy::lru, policy::sieve, ... see policy.hpp).
+//
+// Design: each shard has a writer mutex, the policy, and an open-addressing index of immutable
+// nodes that readers probe without any lock. A read hit copies the value, records (handle,
+// generation) in the calling thread's own ring buffer for that shard and bumps the thread's own hit
+// counter: it writes no memory shared with other threads. The rings are replayed into the policy
+// (policy.on_hit) under the shard lock before every write to that shard and, with try_lock, when a
+// ring fills; when the lock is busy the hit is dropped (LRU order becomes approximate under
+// contention only: a single thread's hits all reach the policy, in order). Removed nodes are freed
+// by epoch-based reclamation (detail/cache_epoch.hpp) once no reader can hold them.
+//
+// Complexity: get / contains: O(1) expected, lock-free (no lock, no shared write on a hit).
+// put / erase / get_or_load miss: O(1) expected amortised, under the shard's mutex, plus replaying
+// the buffered hits (at most 16 per reading thread). shrink(): O(entries removed), in lock holds of
+// at most 1024 evictions per shard. size(), capacity(): O(shards). stats(): O(shards + threads).
+// Thread-safety: thread-safe. Every member may be called concurrently from any thread, except the
+// destructor. Hash, Weigher, the loader and Key/Value copies run on the calling thread; Key/Value
+// destructors may run on any thread that writes the cache; none of them may call back into the same
+// cache (self-deadlock).
+// Exceptions: get, contains: whatever copying the value throws, cache unchanged. put: if copying,
+// hashing or weighing throws, the cache is unchanged (strong); std::bad_alloc from internal growth
+// leaves the cache valid (entries may have been evicted, the new one may be absent) (basic).
+// get_or_load: the loader's exception reaches the caller and every thread waiting on that key, and
+// nothing is cached. erase, clear, shrink, regrow: no-throw except std::bad_alloc (basic).
+// Handle stability: values are returned by copy; no reference into the cache is ever handed out, so
+// nothing is invalidated.
+// Capacity: max_entries and max_bytes are hard limits: whenever a put has returned, the entries
+// held (and the bytes charged to them) are within the *current* capacity, in total and per shard
+// (the total is split over the shards; each shard's share is exact, the shares sum to the total). A
+// put into a full shard evicts the policy's victims first. An entry charged more than its shard's
+// whole byte capacity is not stored (stats().rejected). Expired entries read as misses and are
+// removed lazily (when read, or when the policy evicts them), so size() can count entries whose TTL
+// passed but that nobody read since. max_entries == 0 means "no entry limit" (max_bytes must then
+// be set); a capacity of 0 is reachable only through shrink() with min_entries == 0 and then stores
+// nothing. The byte charge of an entry is Weigher(key, value) + entry_overhead_bytes() (the node,
+// index slot and policy metadata). shrink() lowers the capacity, regrow() raises it back (see
+// shrinkable.hpp for the formula).
+template <class Key, class Value, class Policy = policy::lru, class Hash = std::hash<Key>,
+          class Weigher = default_weigher>
+class concurrent_cache final : public shrinkable {
+  static_assert(policy::eviction_policy<Policy>, "Policy must satisfy policy::eviction_policy");
+  static_assert(std::is_copy_constructible_v<Value>, "values are returned by copy");
+
+  using node = detail::cache_node<Key, Value>;
+  using timed_node = detail::cache_timed_node<Key, Value>;
+  using handle = policy::handle;
+  using table = detail::cache_table;
+
+  static constexpr std::uint32_t ring_size = 16;  // Caffeine's read-buffer stripe size
+  // Evictions per lock hold in shrink() and clear(): about 100-200 µs per hold (target: < 1 ms).
+  static constexpr std::size_t shrink_batch = 1024;
+  static constexpr std::uint64_t unlimited = std::numeric_limits<std::uint64_t>::max();
+  static constexpr std::size_t npos = std::numeric_limits<std::size_t>::max();
+
+ public:
+  using key_type = Key;
+  using mapped_type = Value;
+  using policy_type = Policy;
+
+  // Throws: std::invalid_argument naming the field for invalid options (see cache_options).
+  explicit concurrent_cache(cache_options options, Hash hash = Hash(), Weigher weigher = Weigher())
+      : options_(std::move(options)), hash_(std::move(hash)), weigher_(std::move(weigher)) {
+    validate(options_);
+    byte_mode_ = options_.max_bytes > 0;
+    ttl_ = options_.ttl.count() > 0;
+    ttl_ticks_ = std::chrono::duration_cast<clock_type::duration>(options_.ttl).count();
+    conf_entries_ = options_.max_entries > 0 ? options_.max_entries : unlimited;
+    conf_bytes_ = byte_mode_ ? options_.max_bytes : unlimited;
+    min_entries_ = options_.min_entries;
+    min_bytes_ = byte_mode_ ? options_.min_bytes : 0;
+    cur_entries_.store(conf_entries_, std::memory_order_relaxed);
+    cur_bytes_.store(conf_bytes_, std::memory_order_relaxed);
+    overhead_ = detail::malloc_footprint(ttl_ ? sizeof(timed_node) : sizeof(node)) - sizeof(Key) -
+                sizeof(Value) + 8 /*handle->node*/ + 8 /*weight*/ + 12 /*index slot*/ +
+                8 /*policy links*/;
+    nshards_ = options_.shards ? *options_.shards : auto_shards(options_);
+    shards_ = static_cast<shard*>(
+        ::operator new(nshards_ * sizeof(shard), std::align_val_t{alignof(shard)}));
+    std::size_t built = 0;
+    try {
+      for (; built < nshards_; ++built) {
+        const std::uint64_t ce = split(conf_entries_, built);
+        const std::uint64_t cb = split(conf_bytes_, built);
+        shard* s = new (shards_ + built) shard(byte_mode_ ? cb : ce, built);
+        detail::lock_guard g(s->mu);
+        s->cap_entries = ce;
+        s->cap_bytes = cb;
+        s->tbl.store(table::create(16), std::memory_order_seq_cst);
+        s->next_reclaim = reclaim_step(*s);
+        publish(*s);
+      }
+    } catch (...) {
+      destroy_shards(built);
+      throw;
+    }
+  }
+
+  ~concurrent_cache() override {
+    destroy_shards(nshards_);
+    const std::uint32_t n = readers_high_.load(std::memory_order_acquire);
+    for (std::uint32_t i = 0; i < n; ++i) delete readers_.find(i);
+  }
+
+  concurrent_cache(const concurrent_cache&) = delete;
+  concurrent_cache& operator=(const concurrent_cache&) = delete;
+
+  // Returns a copy of the value for `key`, or nullopt (a miss; expired entries are misses).
+  // Lock-free; on a hit writes only the calling thread's own buffers.
+  std::optional<Value> get(const Key& key) {
+    const std::uint64_t h = hash_of(key);
+    const std::size_t si = shard_index(h);
+    shard& s = shards_[si];
+    detail::thread_slot& slot = detail::this_thread_slot();
+    reader_state& rs = reader_for(slot);
+    std::optional<Value> out;
+    std::uint64_t event = 0;
+    bool expired = false;
+    {
+      detail::epoch_guard guard(slot);
+      const node* n = find_published(s, key, h);
+      if (n != nullptr) {
+        if (ttl_ && is_expired(n, now_ticks())) {
+          expired = true;
+        } else {
+          out.emplace(n->value);
+          event = (static_cast<std::uint64_t>(n->handle) << 32) | n->gen;
+        }
+      }
+    }
+    if (out) {
+      count(rs.hits);
+      record_hit(s, rs, event);
+    } else {
+      count(rs.misses);
+      if (expired) expire(s, key, h);
+    }
+    return out;
+  }
+
+  // Returns true when a live (unexpired) entry for `key` is present. Lock-free; touches neither the
+  // policy nor the stats.
+  bool contains(const Key& key) const {
+    const std::uint64_t h = hash_of(key);
+    const shard& s = shards_[shard_index(h)];
+    detail::thread_slot& slot = detail::this_thread_slot();
+    detail::epoch_guard guard(slot);
+    const node* n = find_published(s, key, h);
+    return n != nullptr && !(ttl_ && is_expired(n, now_ticks()));
+  }
+
+  // Stores `value` for `key` (inserting or replacing), evicting per the policy to stay within
+  // capacity. With a TTL, the entry expires ttl after this call.
+  void put(const Key& key, Value value) {
+    const std::uint64_t h = hash_of(key);
+    shard& s = shards_[shard_index(h)];
+    const std::uint64_t charge = charge_of(key, value);
+    node* n = make_node(key, std::move(value));
+    detail::lock_guard g(s.mu);
+    drain(s);
+    store_locked(s, n, h, charge);
+    finish_write(s);
+  }
+
+  // Removes `key`. Returns true when a live entry was removed (an expired one counts as an
+  // expiration and returns false).
+  bool erase(const Key& key) {
+    const std::uint64_t h = hash_of(key);
+    shard& s = shards_[shard_index(h)];
+    detail::lock_guard g(s.mu);
+    drain(s);
+    const probe p = locate(s, key, h);
+    if (p.found == npos) return false;
+    node* n = table::unpack<node>(s.tbl.load(std::memory_order_relaxed)->slots()[p.found].load(
+        std::memory_order_relaxed));
+    const bool was_live = !(ttl_ && is_expired(n, now_ticks()));
+    s.policy.on_remove(n->handle);
+    remove_locked(s, p.found, n);
+    if (!was_live) count(s.expirations);
+    finish_write(s);
+    return was_live;
+  }
+
+  // Returns the value for `key`, calling loader() (or loader(key)) on a miss and caching its
+  // result. When threads race on a missing key exactly one of them runs the loader; the others wait
+  // for its result. If the loader throws, nothing is cached and the exception reaches the caller and
+  // every waiter. The loader runs without any cache lock held.
+  template <class Loader>
+  Value get_or_load(const Key& key, Loader&& loader) {
+    const std::uint64_t h = hash_of(key);
+    const std::size_t si = shard_index(h);
+    shard& s = shards_[si];
+    detail::thread_slot& slot = detail::this_thread_slot();
+    reader_state& rs = reader_for(slot);
+    {
+      std::optional<Value> out;
+      std::uint64_t event = 0;
+      {
+        detail::epoch_guard guard(slot);
+        const node* n = find_published(s, key, h);
+        if (n != nullptr && !(ttl_ && is_expired(n, now_ticks()))) {
+          out.emplace(n->value);
+          event = (static_cast<std::uint64_t>(n->handle) << 32) | n->gen;
+        }
+      }
+      if (out) {
+        count(rs.hits);
+        record_hit(s, rs, event);
+        return std::move(*out);
+      }
+    }
+    std::shared_ptr<load_state> state;
+    bool leader = false;
+    {
+      detail::lock_guard g(s.mu);
+      drain(s);
+      const probe p = locate(s, key, h);
+      if (p.found != npos) {
+        node* n = table::unpack<node>(
+            s.tbl.load(std::memory_order_relaxed)->slots()[p.found].load(std::memory_order_relaxed));
+        if (!(ttl_ && is_expired(n, now_ticks()))) {
+          Value v = n->value;
+          s.policy.on_hit(n->handle);
+          count(rs.hits);
+          return v;
+        }
+        s.policy.on_remove(n->handle);
+        remove_locked(s, p.found, n);
+        count(s.expirations);
+        finish_write(s);
+      }
+      for (auto& [k, st] : s.loading) {
+        if (k == key) {
+          state = st;
+          break;
+        }
+      }
+      if (!state) {
+        state = std::make_shared<load_state>();
+        s.loading.emplace_back(key, state);
+        leader = true;
+      }
+    }
+    count(rs.misses);
+    if (!leader) return state->future.get();
+
+    std::optional<Value> loaded;
+    try {
+      count_shared(s.loads);
+      if constexpr (std::is_invocable_v<Loader&, const Key&>) {
+        loaded.emplace(loader(key));
+      } else {
+        loaded.emplace(loader());
+      }
+      const std::uint64_t charge = charge_of(key, *loaded);
+      node* n = make_node(key, *loaded);
+      detail::lock_guard g(s.mu);
+      drain(s);
+      forget_load(s, key);
+      store_locked(s, n, h, charge);
+      finish_write(s);
+    } catch (...) {
+      {
+        detail::lock_guard g(s.mu);
+        forget_load(s, key);
+        if (!loaded) count(s.load_failures);
+      }
+      state->promise.set_exception(std::current_exception());
+      throw;
+    }
+    state->promise.set_value(*loaded);
+    return std::move(*loaded);
+  }
+
+  // Removes every entry (not counted as evictions). Capacity is unchanged.
+  void clear() {
+    for (std::size_t i = 0; i < nshards_; ++i) {
+      shard& s = shards_[i];
+      bool more = true;
+      while (more) {
+        garbage trash;
+        {
+          detail::lock_guard g(s.mu);
+          drain(s);
+          for (std::size_t k = 0; k < shrink_batch && s.policy.size() > 0; ++k) {
+            const handle v = s.policy.evict();
+            node* n = s.nodes[v];
+            remove_locked(s, find_slot_of(s, n), n);
+          }
+          more = s.policy.size() > 0;
+          if (!more) compact_table(s);
+          take_reclaimable(s, detail::epoch_domain::instance().try_advance(), trash);
+          publish(s);
+        }
+        dispose(trash);
+      }
+      flush_limbo(s);
+    }
+  }
+
+  // Returns the number of entries held (expired-but-unread ones included). O(shards).
+  std::size_t size() const noexcept {
+    std::uint64_t n = 0;
+    for (std::size_t i = 0; i < nshards_; ++i) n += shards_[i].size_pub.load(std::memory_order_relaxed);
+    return static_cast<std::size_t>(n);
+  }
+
+  // Returns the current entry capacity (the byte capacity when there is no entry limit).
+  std::size_t capacity() const noexcept {
+    return static_cast<std::size_t>(conf_entries_ != unlimited
+                                        ? cur_entries_.load(std::memory_order_relaxed)
+                                        : cur_bytes_.load(std::memory_order_relaxed));
+  }
+  // Returns the current byte capacity (0 when there is no byte limit).
+  std::size_t capacity_bytes() const noexcept {
+    return byte_mode_ ? static_cast<std::size_t>(cur_bytes_.load(std::memory_order_relaxed)) : 0;
+  }
+  // Returns the capacity regrow() returns to (entries, or bytes when there is no entry limit).
+  std::size_t configured_capacity() const noexcept {
+    return static_cast<std::size_t>(conf_entries_ != unlimited ? conf_entries_ : conf_bytes_);
+  }
+  std::size_t shard_count() const noexcept { return nshards_; }
+  // Returns the fixed bytes charged per entry on top of Weigher(key, value) when byte-limited.
+  std::size_t entry_overhead_bytes() const noexcept { return overhead_; }
+  const cache_options& options() const noexcept { return options_; }
+  // Returns the longest single shard-lock hold of any shrink() so far (diagnostics, benchmarks).
+  std::chrono::nanoseconds longest_shrink_lock_hold() const noexcept {
+    return std::chrono::nanoseconds(longest_hold_ns_.load(std::memory_order_relaxed));
+  }
+
+  cache_stats stats() const {
+    cache_stats st;
+    const std::uint32_t n = readers_high_.load(std::memory_order_acquire);
+    for (std::uint32_t i = 0; i < n; ++i) {
+      if (const reader_state* r = readers_.find(i)) {
+        st.hits += r->hits.load(std::memory_order_relaxed);
+        st.misses += r->misses.load(std::memory_order_relaxed);
+      }
+    }
+    for (std::size_t i = 0; i < nshards_; ++i) {
+      const shard& s = shards_[i];
+      st.inserts += s.inserts.load(std::memory_order_relaxed);
+      st.updates += s.updates.load(std::memory_order_relaxed);
+      st.rejected += s.rejected.load(std::memory_order_relaxed);
+      st.evictions += s.evictions.load(std::memory_order_relaxed);
+      st.expirations += s.expirations.load(std::memory_order_relaxed);
+      st.pressure_evictions += s.pressure_evictions.load(std::memory_order_relaxed);
+      st.loads += s.loads.load(std::memory_order_relaxed);
+      st.load_failures += s.load_failures.load(std::memory_order_relaxed);
+      st.size += s.size_pub.load(std::memory_order_relaxed);
+      st.charged_bytes += s.charged_pub.load(std::memory_order_relaxed);
+    }
+    st.capacity = capacity();
+    st.configured_capacity = configured_capacity();
+    st.capacity_bytes = capacity_bytes();
+    st.bytes = memory_bytes();
+    return st;
+  }
+
+  // shrinkable ------------------------------------------------------------------------------
+
+  std::string name() const override { return options_.name; }
+
+  // Estimated footprint: nodes (malloc chunks + string/vector heap), index tables, per-handle
+  // vectors, policy metadata, nodes awaiting reclamation, per-thread read buffers. O(shards).
+  std::size_t memory_bytes() const noexcept override {
+    std::size_t b = sizeof(*this) + detail::malloc_footprint(nshards_ * sizeof(shard));
+    for (std::size_t i = 0; i < nshards_; ++i)
+      b += static_cast<std::size_t>(shards_[i].memory_pub.load(std::memory_order_relaxed));
+    const std::size_t readers = reader_count_.load(std::memory_order_relaxed);
+    b += readers * (detail::malloc_footprint(sizeof(reader_state)) +
+                    detail::malloc_footprint(nshards_ * sizeof(ring) + 8));
+    b += readers_.memory_bytes();
+    return b;
+  }
+
+  // Lowers the capacity per shrinkable.hpp and evicts down to it in batches of at most 1024
+  // evictions per shard lock hold. Removals count as pressure_evictions. The returned bytes are the
+  // charged bytes (byte-limited caches) or the estimated footprint of the removed entries.
+  shrink_result shrink(const shrink_request& request) override {
+    std::lock_guard<std::mutex> resize(resize_mu_);
+    const double kf = std::clamp(request.keep_fraction, 0.0, 1.0);
+    const auto lower = [&](std::uint64_t conf, std::uint64_t cur, std::uint64_t minimum) {
+      if (conf == unlimited) return unlimited;
+      const std::uint64_t base = request.relative_to_current ? cur : conf;
+      const auto scaled = static_cast<std::uint64_t>(std::floor(static_cast<double>(base) * kf));
+      return std::max(minimum, std::min(cur, scaled));
+    };
+    const std::uint64_t ne =
+        lower(conf_entries_, cur_entries_.load(std::memory_order_relaxed), min_entries_);
+    const std::uint64_t nb = lower(conf_bytes_, cur_bytes_.load(std::memory_order_relaxed), min_bytes_);
+    cur_entries_.store(ne, std::memory_order_relaxed);
+    cur_bytes_.store(nb, std::memory_order_relaxed);
+    shrink_result result;
+    for (std::size_t i = 0; i < nshards_; ++i) {
+      shard& s = shards_[i];
+      bool more = true;
+      bool first = true;
+      while (more) {
+        garbage trash;
+        {
+          detail::lock_guard g(s.mu);
+          const auto held_from = clock_type::now();
+          drain(s);
+          if (first) {
+            set_shard_capacity(s, split(ne, i), split(nb, i));
+            first = false;
+          }
+          for (std::size_t k = 0; k < shrink_batch && over(s) && s.policy.size() > 0; ++k) {
+            const auto [entries, bytes] = evict_one(s, /*pressure=*/true);
+            result.entries += entries;
+            result.bytes += bytes;
+          }
+          more = over(s) && s.policy.size() > 0;
+          if (!more) compact_table(s);
+          take_reclaimable(s, detail::epoch_domain::instance().try_advance(), trash);
+          publish(s);
+          note_hold(clock_type::now() - held_from);
+        }
+        dispose(trash);  // destructors and free() outside the lock
+      }
+      flush_limbo(s);
+    }
+    return result;
+  }
+
+  // Raises the capacity by step_fraction × configured capacity (at least one entry / byte), never
+  // above the configured capacity. Returns true while still below it.
+  bool regrow(double step_fraction) override {
+    std::lock_guard<std::mutex> resize(resize_mu_);
+    const double step = std::clamp(step_fraction, 0.0, 1.0);
+    const auto raise = [&](std::uint64_t conf, std::uint64_t cur) {
+      if (conf == unlimited || step <= 0.0) return cur;
+      const auto add = std::max<std::uint64_t>(
+          1, static_cast<std::uint64_t>(std::ceil(static_cast<double>(conf) * step)));
+      return std::min(conf, cur + add);
+    };
+    const std::uint64_t ne = raise(conf_entries_, cur_entries_.load(std::memory_order_relaxed));
+    const std::uint64_t nb = raise(conf_bytes_, cur_bytes_.load(std::memory_order_relaxed));
+    cur_entries_.store(ne, std::memory_order_relaxed);
+    cur_bytes_.store(nb, std::memory_order_relaxed);
+    for (std::size_t i = 0; i < nshards_; ++i) {
+      shard& s = shards_[i];
+      detail::lock_guard g(s.mu);
+      set_shard_capacity(s, split(ne, i), split(nb, i));
+      publish(s);
+    }
+    return ne < conf_entries_ || (conf_bytes_ != unlimited && nb < conf_bytes_);
+  }
+
+  shrinkable_stats stats_snapshot() const override {
+    const cache_stats st = stats();
+    shrinkable_stats out;
+    out.kind = "cache";
+    out.name = options_.name;
+    out.size = st.size;
+    out.capacity = st.capacity;
+    out.configured_capacity = st.configured_capacity;
+    out.bytes = st.bytes;
+    out.hits = st.hits;
+    out.misses = st.misses;
+    out.evictions = st.evictions;
+    out.pressure_evictions = st.pressure_evictions;
+    out.expirations = st.expirations;
+    return out;
+  }
+
+ private:
+  // One thread's hit buffer for one shard: single producer (the thread), consumers serialised by
+  // the shard lock. Lossy: when full and the lock is busy, the hit is dropped.
+  struct ring {
+    std::atomic<std::uint32_t> head{0};  // next event to replay (written under the shard lock)
+    std::atomic<std::uint32_t> tail{0};  // next free slot (written by the owning thread)
+    std::atomic<std::uint64_t> events[ring_size] = {};
+  };
+  // Per (cache, thread) state: written only by its thread (plus ring heads by drainers).
+  struct alignas(detail::cache_line) reader_state {
+    std::atomic<std::uint64_t> hits{0};
+    std::atomic<std::uint64_t> misses{0};
+    std::unique_ptr<ring[]> rings;  // one per shard
+  };
+  struct retired_node {
+    node* n;
+    std::uint64_t epoch;
+    std::size_t bytes;
+  };
+  struct retired_table {
+    table* t;
+    std::uint64_t epoch;
+  };
+  struct load_state {
+    std::promise<Value> promise;
+    std::shared_future<Value> future = promise.get_future().share();
+  };
+  struct garbage {
+    std::vector<node*> nodes;
+  };
+  struct probe {
+    std::size_t found = npos;  // slot holding the key
+    std::size_t free = npos;   // first empty or tombstone slot on the key's probe path
+  };
+
+  struct alignas(detail::cache_line) shard {
+    shard(std::uint64_t policy_capacity, std::size_t idx) : index(idx), policy(policy_capacity) {}
+
+    mutable detail::mutex mu;
+    const std::size_t index;
+    std::atomic<table*> tbl{nullptr};  // the index: read lock-free, replaced under mu
+    Policy policy MEMBOUND_GUARDED_BY(mu);
+    std::vector<node*> nodes MEMBOUND_GUARDED_BY(mu);  // handle -> node (nullptr = free handle)
+    std::vector<std::uint64_t> weights MEMBOUND_GUARDED_BY(mu);  // handle -> charge (byte mode)
+    std::vector<handle> free_handles MEMBOUND_GUARDED_BY(mu);
+    std::size_t live MEMBOUND_GUARDED_BY(mu) = 0;
+    std::size_t tombstones MEMBOUND_GUARDED_BY(mu) = 0;
+    std::uint32_t gen MEMBOUND_GUARDED_BY(mu) = 0;
+    std::uint64_t cap_entries MEMBOUND_GUARDED_BY(mu) = 0;
+    std::uint64_t cap_bytes MEMBOUND_GUARDED_BY(mu) = 0;
+    std::uint64_t charged MEMBOUND_GUARDED_BY(mu) = 0;     // sum of charges (byte mode)
+    std::uint64_t node_bytes MEMBOUND_GUARDED_BY(mu) = 0;  // footprint of live nodes
+    std::vector<retired_node> limbo MEMBOUND_GUARDED_BY(mu);
+    std::uint64_t limbo_bytes MEMBOUND_GUARDED_BY(mu) = 0;
+    std::vector<retired_table> old_tables MEMBOUND_GUARDED_BY(mu);
+    std::size_t next_reclaim MEMBOUND_GUARDED_BY(mu) = 0;
+    std::vector<std::pair<Key, std::shared_ptr<load_state>>> loading MEMBOUND_GUARDED_BY(mu);
+    // Published under mu for lock-free readers (size(), stats(), memory_bytes()).
+    std::atomic<std::uint64_t> size_pub{0};
+    std::atomic<std::uint64_t> charged_pub{0};
+    std::atomic<std::uint64_t> memory_pub{0};
+    std::atomic<std::uint64_t> inserts{0};
+    std::atomic<std::uint64_t> updates{0};
+    std::atomic<std::uint64_t> rejected{0};
+    std::atomic<std::uint64_t> evictions{0};
+    std::atomic<std::uint64_t> expirations{0};
+    std::atomic<std::uint64_t> pressure_evictions{0};
+    std::atomic<std::uint64_t> loads{0};
+    std::atomic<std::uint64_t> load_failures{0};
+  };
+
+  // --- configuration -------------------------------------------------------------------------
+
+  static void validate(const cache_options& o) {
+    constexpr std::string_view what = "cache_options";
+    if (o.max_entries == 0 && o.max_bytes == 0)
+      detail::throw_invalid_argument(what, "max_entries", "and max_bytes are both 0: set a bound");
+    if (o.max_entries > 0 && o.min_entries > o.max_entries)
+      detail::throw_invalid_argument(what, "min_entries", "exceeds max_entries");
+    if (o.max_entries == 0 && o.min_entries > 0)
+      detail::throw_invalid_argument(what, "min_entries", "is set but max_entries is 0");
+    if (o.max_bytes > 0 && o.min_bytes > o.max_bytes)
+      detail::throw_invalid_argument(what, "min_bytes", "exceeds max_bytes");
+    if (o.shards && *o.shards == 0) detail::throw_invalid_argument(what, "shards", "is 0");
+    if (o.shards && *o.shards > 65536) detail::throw_invalid_argument(what, "shards", "exceeds 65536");
+    if (o.shards && o.max_entries > 0 && *o.shards > o.max_entries)
+      detail::throw_invalid_argument(what, "shards", "exceeds max_entries");
+    if (o.ttl.count() < 0) detail::throw_invalid_argument(what, "ttl", "is negative");
+  }
+
+  // The smallest power of two >= 4 × hardware threads, halved while a shard would get fewer than
+  // 64 entries (16 KiB when only bytes are bounded): enough shards that writers rarely meet, not
+  // so many that tiny shards make LRU order coarse.
+  static std::size_t auto_shards(const cache_options& o) {
+    const std::size_t hw = std::max(1u, std::thread::hardware_concurrency());
+    std::size_t n = std::bit_ceil(4 * hw);
+    while (n > 1 && (o.max_entries > 0 ? o.max_entries / n < 64 : o.max_bytes / n < 16384)) n /= 2;
+    return n;
+  }
+
+  // Shard i's share of a total: total / n, plus one for the first total % n shards.
+  std::uint64_t split(std::uint64_t total, std::size_t i) const noexcept {
+    if (total == unlimited) return unlimited;
+    return total / nshards_ + (i < total % nshards_ ? 1 : 0);
+  }
+
+  std::size_t reclaim_step(const shard& s) const MEMBOUND_REQUIRES(s.mu) {
+    const std::uint64_t cap = s.cap_entries != unlimited ? s.cap_entries : 512;
+    return static_cast<std::size_t>(std::clamp<std::uint64_t>(cap / 2, 32, 1024));
+  }
+
+  // --- hashing, nodes, time --------------------------------------------------------------------
+
+  std::uint64_t hash_of(const Key& key) const {
+    return detail::mix_hash(static_cast<std::uint64_t>(hash_(key)));
+  }
+  std::size_t shard_index(std::uint64_t h) const noexcept {
+    return static_cast<std::size_t>(((h >> 32) * nshards_) >> 32);
+  }
+  std::uint64_t charge_of(const Key& key, const Value& value) const {
+    return byte_mode_ ? static_cast<std::uint64_t>(weigher_(key, value)) + overhead_ : 1;
+  }
+  std::int64_t now_ticks() const { return now(options_.clock).time_since_epoch().count(); }
+  static bool is_expired(const node* n, std::int64_t now) noexcept {
+    return static_cast<const timed_node*>(n)->expiry <= now;
+  }
+  node* make_node(const Key& key, Value value) {
+    if (ttl_) return new timed_node{{0, 0, key, std::move(value)}, now_ticks() + ttl_ticks_};
+    return new node{0, 0, key, std::move(value)};
+  }
+  void destroy_node(node* n) const noexcept {
+    if (ttl_) {
+      delete static_cast<timed_node*>(n);
+    } else {
+      delete n;
+    }
+  }
+  std::size_t footprint(const node* n) const noexcept {
+    return detail::malloc_footprint(ttl_ ? sizeof(timed_node) : sizeof(node)) +
+           detail::dynamic_bytes(n->key) + detail::dynamic_bytes(n->value);
+  }
+
+  template <class Counter>
+  static void count(Counter& c) noexcept {  // single-writer counter: no read-modify-write
+    c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  }
+  static void count_shared(std::atomic<std::uint64_t>& c) noexcept {
+    c.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  // --- lock-free read side ---------------------------------------------------------------------
+
+  // REQUIRES: inside an epoch_guard. Memory ordering: seq_cst loads pair with the writer's seq_cst
+  // stores (publication) and order after the guard's announcement (see cache_epoch.hpp).
+  const node* find_published(const shard& s, const Key& key, std::uint64_t h) const {
+    const table* t = s.tbl.load(std::memory_order_seq_cst);
+    const std::uint64_t tag = table::tag_of(h);
+    const std::atomic<std::uint64_t>* slots = t->slots();
+    for (std::size_t i = t->home(h);; i = t->next(i)) {
+      const std::uint64_t w = slots[i].load(std::memory_order_seq_cst);
+      if (w == table::empty) return nullptr;
+      if (table::tag_matches(w, tag)) {
+        const node* n = table::unpack<const node>(w);
+        if (n->key == key) return n;
+      }
+    }
+  }
+
+  reader_state& reader_for(const detail::thread_slot& slot) const {
+    reader_state* r = readers_.find(slot.index);
+    if (r == nullptr) [[unlikely]] r = make_reader(slot.index);
+    return *r;
+  }
+  reader_state* make_reader(std::uint32_t idx) const {
+    auto owned = std::make_unique<reader_state>();
+    owned->rings = std::make_unique<ring[]>(nshards_);
+    reader_state* r = owned.release();
+    readers_.at(idx).store(r, std::memory_order_release);
+    reader_count_.fetch_add(1, std::memory_order_relaxed);
+    std::uint32_t cur = readers_high_.load(std::memory_order_relaxed);
+    while (cur < idx + 1 &&
+           !readers_high_.compare_exchange_weak(cur, idx + 1, std::memory_order_acq_rel)) {
+    }
+    return r;
+  }
+
+  void record_hit(shard& s, reader_state& rs, std::uint64_t event) {
+    ring& g = rs.rings[s.index];
+    const std::uint32_t t = g.tail.load(std::memory_order_relaxed);
+    if (t - g.head.load(std::memory_order_acquire) >= ring_size) {
+      if (!s.mu.try_lock()) return;  // lossy: someone else is writing this shard
+      drain(s);
+      s.mu.unlock();
+    }
+    g.events[t % ring_size].store(event, std::memory_order_relaxed);
+    g.tail.store(t + 1, std::memory_order_release);
+  }
+
+  // Replays every thread's buffered hits on this shard into the policy.
+  void drain(shard& s) MEMBOUND_REQUIRES(s.mu) {
+    const std::uint32_t n = readers_high_.load(std::memory_order_acquire);
+    for (std::uint32_t i = 0; i < n; ++i) {
+      reader_state* r = readers_.find(i);
+      if (r == nullptr) continue;
+      ring& g = r->rings[s.index];
+      const std::uint32_t t = g.tail.load(std::memory_order_acquire);
+      std::uint32_t h = g.head.load(std::memory_order_relaxed);
+      if (h == t) continue;
+      for (; h != t; ++h) {
+        const std::uint64_t e = g.events[h % ring_size].load(std::memory_order_relaxed);
+        const auto hd = static_cast<handle>(e >> 32);
+        if (hd < s.nodes.size()) {
+          const node* nd = s.nodes[hd];
+          if (nd != nullptr && nd->gen == static_cast<std::uint32_t>(e)) s.policy.on_hit(hd);
+        }
+      }
+      g.head.store(t, std::memory_order_release);
+    }
+  }
+
+  // --- writer side (shard lock held) -----------------------------------------------------------
+
+  probe locate(const shard& s, const Key& key, std::uint64_t h) const MEMBOUND_REQUIRES(s.mu) {
+    const table* t = s.tbl.load(std::memory_order_relaxed);
+    const std::uint64_t tag = table::tag_of(h);
+    const std::atomic<std::uint64_t>* slots = t->slots();
+    probe p;
+    for (std::size_t i = t->home(h);; i = t->next(i)) {
+      const std::uint64_t w = slots[i].load(std::memory_order_relaxed);
+      if (w == table::empty) {
+        if (p.free == npos) p.free = i;
+        return p;
+      }
+      if (w == table::tombstone) {
+        if (p.free == npos) p.free = i;
+      } else if (table::tag_matches(w, tag) && table::unpack<const node>(w)->key == key) {
+        p.found = i;
+        return p;
+      }
+    }
+  }
+
+  std::size_t find_slot_of(const shard& s, const node* n) const MEMBOUND_REQUIRES(s.mu) {
+    const table* t = s.tbl.load(std::memory_order_relaxed);
+    const std::atomic<std::uint64_t>* slots = t->slots();
+    for (std::size_t i = t->home(hash_of(n->key));; i = t->next(i)) {
+      const std::uint64_t w = slots[i].load(std::memory_order_relaxed);
+      if (w != table::empty && w != table::tombstone && table::unpack<node>(w) == n) return i;
+      if (w == table::empty) return npos;  // cannot happen for a resident node
+    }
+  }
+
+  bool fits_alone(const shard& s, std::uint64_t charge) const MEMBOUND_REQUIRES(s.mu) {
+    return s.cap_entries >= 1 && charge <= s.cap_bytes;
+  }
+  bool over(const shard& s) const MEMBOUND_REQUIRES(s.mu) {
+    return s.live > s.cap_entries || s.charged > s.cap_bytes;
+  }
+
+  // Inserts or replaces; takes ownership of n.
+  void store_locked(shard& s, node* n, std::uint64_t h, std::uint64_t charge)
+      MEMBOUND_REQUIRES(s.mu) {
+    const std::uint64_t pw = byte_mode_ ? charge : 1;
+    const std::uint64_t tag = table::tag_of(h);
+    probe p = locate(s, n->key, h);
+    if (p.found != npos) {
+      table* t = s.tbl.load(std::memory_order_relaxed);
+      node* old = table::unpack<node>(t->slots()[p.found].load(std::memory_order_relaxed));
+      const handle hd = old->handle;
+      if (!fits_alone(s, charge)) {
+        s.policy.on_remove(hd);
+        remove_locked(s, p.found, old);
+        destroy_node(n);
+        count(s.rejected);
+        return;
+      }
+      n->handle = hd;
+      n->gen = ++s.gen;
+      s.nodes[hd] = n;
+      t->slots()[p.found].store(table::pack(n, tag), std::memory_order_seq_cst);
+      if (byte_mode_) {
+        s.charged = s.charged - s.weights[hd] + charge;
+        s.weights[hd] = charge;
+      }
+      s.node_bytes = s.node_bytes - footprint(old) + footprint(n);
+      s.policy.on_update(hd, pw);
+      retire(s, old);
+      count(s.updates);
+      while (over(s) && s.policy.size() > 0) evict_one(s, /*pressure=*/false);
+      return;
+    }
+    policy::notify_miss(s.policy, h);
+    if (!fits_alone(s, charge)) {
+      destroy_node(n);
+      count(s.rejected);
+      return;
+    }
+    bool evicted = false;
+    while ((s.live + 1 > s.cap_entries || s.charged + charge > s.cap_bytes) &&
+           s.policy.size() > 0) {
+      evict_one(s, /*pressure=*/false);
+      evicted = true;
+    }
+    if ((s.live + s.tombstones + 1) * 8 > s.tbl.load(std::memory_order_relaxed)->size() * 7) {
+      try {
+        rebuild(s, s.live + 1);
+      } catch (...) {
+        destroy_node(n);
+        throw;
+      }
+      p = locate(s, n->key, h);
+    } else if (evicted) {
+      p = locate(s, n->key, h);  // evictions may have opened an earlier slot
+    }
+    handle hd = 0;
+    try {
+      hd = alloc_handle(s);
+      s.policy.on_insert(hd, h, pw);
+    } catch (...) {
+      if (hd < s.nodes.size() && s.nodes[hd] == nullptr) release_handle(s, hd);
+      destroy_node(n);
+      throw;
+    }
+    n->handle = hd;
+    n->gen = ++s.gen;
+    s.nodes[hd] = n;
+    if (byte_mode_) s.weights[hd] = charge;
+    table* t = s.tbl.load(std::memory_order_relaxed);
+    if (t->slots()[p.free].load(std::memory_order_relaxed) == table::tombstone) --s.tombstones;
+    t->slots()[p.free].store(table::pack(n, tag), std::memory_order_seq_cst);
+    ++s.live;
+    s.charged += byte_mode_ ? charge : 0;
+    s.node_bytes += footprint(n);
+    count(s.inserts);
+  }
+
+  // Allocates a handle; on return s.nodes[hd] exists (nullptr) and is reserved.
+  handle alloc_handle(shard& s) MEMBOUND_REQUIRES(s.mu) {
+    if (!s.free_handles.empty()) {
+      const handle hd = s.free_handles.back();
+      s.free_handles.pop_back();
+      return hd;
+    }
+    if (s.nodes.size() >= policy::no_handle) throw std::bad_alloc();
+    s.nodes.push_back(nullptr);
+    if (byte_mode_) {
+      try {
+        s.weights.push_back(0);
+      } catch (...) {
+        s.nodes.pop_back();
+        throw;
+      }
+    }
+    return static_cast<handle>(s.nodes.size() - 1);
+  }
+  void release_handle(shard& s, handle hd) noexcept MEMBOUND_REQUIRES(s.mu) {
+    s.nodes[hd] = nullptr;
+    try {
+      s.free_handles.push_back(hd);
+    } catch (...) {
+      // Out of memory: the handle is simply never reused.
+    }
+  }
+
+  // Unlinks node n (found at `slot`, already removed from the policy) and retires it.
+  void remove_locked(shard& s, std::size_t slot, node* n) MEMBOUND_REQUIRES(s.mu) {
+    table* t = s.tbl.load(std::memory_order_relaxed);
+    t->slots()[slot].store(table::tombstone, std::memory_order_seq_cst);
+    ++s.tombstones;
+    --s.live;
+    if (byte_mode_) s.charged -= s.weights[n->handle];
+    s.node_bytes -= footprint(n);
+    release_handle(s, n->handle);
+    retire(s, n);
+  }
+
+  // Evicts the policy's victim. Returns {1, bytes accounted}.
+  std::pair<std::size_t, std::size_t> evict_one(shard& s, bool pressure) MEMBOUND_REQUIRES(s.mu) {
+    const handle v = s.policy.evict();
+    node* n = s.nodes[v];
+    const std::size_t bytes =
+        byte_mode_ ? static_cast<std::size_t>(s.weights[v]) : footprint(n);
+    remove_locked(s, find_slot_of(s, n), n);
+    count(pressure ? s.pressure_evictions : s.evictions);
+    return {1, bytes};
+  }
+
+  void expire(shard& s, const Key& key, std::uint64_t h) {
+    detail::lock_guard g(s.mu);
+    drain(s);
+    const probe p = locate(s, key, h);
+    if (p.found == npos) return;
+    node* n = table::unpack<node>(
+        s.tbl.load(std::memory_order_relaxed)->slots()[p.found].load(std::memory_order_relaxed));
+    if (!is_expired(n, now_ticks())) return;
+    s.policy.on_remove(n->handle);
+    remove_locked(s, p.found, n);
+    count(s.expirations);
+    finish_write(s);
+  }
+
+  void forget_load(shard& s, const Key& key) MEMBOUND_REQUIRES(s.mu) {
+    for (std::size_t i = 0; i < s.loading.size(); ++i) {
+      if (s.loading[i].first == key) {
+        s.loading.erase(s.loading.begin() + static_cast<std::ptrdiff_t>(i));
+        return;
+      }
+    }
+  }
+
+  void set_shard_capacity(shard& s, std::uint64_t entries, std::uint64_t bytes)
+      MEMBOUND_REQUIRES(s.mu) {
+    s.cap_entries = entries;
+    s.cap_bytes = bytes;
+    s.policy.set_capacity(byte_mode_ ? bytes : entries);
+  }
+
+  // Builds a table sized for `want` live entries (load <= 0.7; room to double unless the entry
+  // capacity says it will not be needed), publishes it and retires the old one.
+  void rebuild(shard& s, std::size_t want) MEMBOUND_REQUIRES(s.mu) {
+    std::uint64_t target = std::max<std::uint64_t>(want, std::min<std::uint64_t>(2 * want, s.cap_entries));
+    const std::size_t slots = std::max<std::size_t>(16, static_cast<std::size_t>(target * 10 / 7) + 1);
+    table* nt = table::create(slots);
+    std::atomic<std::uint64_t>* ns = nt->slots();
+    for (node* n : s.nodes) {
+      if (n == nullptr) continue;
+      const std::uint64_t h = hash_of(n->key);
+      std::size_t i = nt->home(h);
+      while (ns[i].load(std::memory_order_relaxed) != table::empty) i = nt->next(i);
+      ns[i].store(table::pack(n, table::tag_of(h)), std::memory_order_relaxed);
+    }
+    table* old = s.tbl.load(std::memory_order_relaxed);
+    s.tbl.store(nt, std::memory_order_seq_cst);
+    s.tombstones = 0;
+    try {
+      s.old_tables.push_back({old, detail::epoch_domain::instance().current()});
+    } catch (...) {
+      // Out of memory: leak the old table rather than free it under a reader.
+    }
+  }
+
+  // After removals: rebuild a table that is mostly empty or mostly tombstones.
+  void compact_table(shard& s) MEMBOUND_REQUIRES(s.mu) {
+    const std::size_t size = s.tbl.load(std::memory_order_relaxed)->size();
+    if (size > 16 && (s.live * 10 < size * 7 / 4 || s.tombstones * 4 > size)) {
+      try {
+        rebuild(s, s.live);
+      } catch (const std::bad_alloc&) {
+        // Keep the old table: correct, only larger.
+      }
+    }
+  }
+
+  void retire(shard& s, node* n) MEMBOUND_REQUIRES(s.mu) {
+    const std::size_t bytes = footprint(n);
+    try {
+      s.limbo.push_back({n, detail::epoch_domain::instance().current(), bytes});
+      s.limbo_bytes += bytes;
+    } catch (...) {
+      // Out of memory: leak the node rather than free it under a reader.
+    }
+  }
+
+  // Frees retired nodes and tables no reader can hold any more (under the lock: bounded by about
+  // two reclaim steps of nodes).
+  void reclaim(shard& s, std::uint64_t epoch) MEMBOUND_REQUIRES(s.mu) {
+    garbage g;
+    take_reclaimable(s, epoch, g);
+    dispose(g);
+  }
+
+  // Tries to free retired memory now (after a shrink or clear): advances the epoch up to three
+  // times, freeing outside the lock.
+  void flush_limbo(shard& s) {
+    for (int i = 0; i < 3; ++i) {
+      garbage trash;
+      {
+        detail::lock_guard g(s.mu);
+        if (s.limbo.empty() && s.old_tables.empty()) break;
+        take_reclaimable(s, detail::epoch_domain::instance().try_advance(), trash);
+        publish(s);
+      }
+      dispose(trash);
+    }
+  }
+
+  // Moves the retired nodes and tables no reader can hold any more into `out` (to free after
+  // unlocking).
+  void take_reclaimable(shard& s, std::uint64_t epoch, garbage& out) MEMBOUND_REQUIRES(s.mu) {
+    std::size_t k = 0;
+    while (k < s.limbo.size() && s.limbo[k].epoch + 2 <= epoch) ++k;
+    try {
+      out.nodes.reserve(k);
+    } catch (const std::bad_alloc&) {
+      return;  // free later
+    }
+    for (std::size_t j = 0; j < k; ++j) {
+      s.limbo_bytes -= s.limbo[j].bytes;
+      out.nodes.push_back(s.limbo[j].n);
+    }
+    s.limbo.erase(s.limbo.begin(), s.limbo.begin() + static_cast<std::ptrdiff_t>(k));
+    k = 0;
+    while (k < s.old_tables.size() && s.old_tables[k].epoch + 2 <= epoch) {
+      table::destroy(s.old_tables[k].t);  // trivially destructible: cheap
+      ++k;
+    }
+    s.old_tables.erase(s.old_tables.begin(), s.old_tables.begin() + static_cast<std::ptrdiff_t>(k));
+    s.next_reclaim = s.limbo.size() + s.old_tables.size() + reclaim_step(s);
+  }
+  void dispose(garbage& g) const noexcept {
+    for (node* n : g.nodes) destroy_node(n);
+    g.nodes.clear();
+  }
+  void note_hold(clock_type::duration d) noexcept {
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
+    std::int64_t cur = longest_hold_ns_.load(std::memory_order_relaxed);
+    while (ns > cur && !longest_hold_ns_.compare_exchange_weak(cur, ns, std::memory_order_relaxed)) {
+    }
+  }
+
+  // End of every write: reclaim when enough garbage has accumulated, publish the counters.
+  void finish_write(shard& s) MEMBOUND_REQUIRES(s.mu) {
+    if (s.limbo.size() + s.old_tables.size() >= s.next_reclaim) {
+      reclaim(s, detail::epoch_domain::instance().try_advance());
+    }
+    publish(s);
+  }
+
+  void publish(shard& s) MEMBOUND_REQUIRES(s.mu) {
+    s.size_pub.store(s.live, std::memory_order_relaxed);
+    s.charged_pub.store(s.charged, std::memory_order_relaxed);
+    std::size_t m = s.node_bytes + s.limbo_bytes;
+    m += s.tbl.load(std::memory_order_relaxed)->footprint();
+    for (const retired_table& r : s.old_tables) m += r.t->footprint();
+    m += detail::malloc_footprint(s.nodes.capacity() * sizeof(node*));
+    m += detail::malloc_footprint(s.weights.capacity() * sizeof(std::uint64_t));
+    m += detail::malloc_footprint(s.free_handles.capacity() * sizeof(handle));
+    m += detail::malloc_footprint(s.limbo.capacity() * sizeof(retired_node));
+    m += detail::malloc_footprint(s.old_tables.capacity() * sizeof(retired_table));
+    const std::size_t pm = s.policy.memory_bytes();
+    m += detail::malloc_footprint(pm);
+    s.memory_pub.store(m, std::memory_order_relaxed);
+  }
+
+  void destroy_shards(std::size_t built) noexcept {
+    for (std::size_t i = 0; i < built; ++i) {
+      shard& s = shards_[i];
+      {
+        detail::lock_guard g(s.mu);
+        for (node* n : s.nodes)
+          if (n != nullptr) destroy_node(n);
+        for (const retired_node& r : s.limbo) destroy_node(r.n);
+        for (const retired_table& r : s.old_tables) table::destroy(r.t);
+        table::destroy(s.tbl.load(std::memory_order_relaxed));
+      }
+      s.~shard();
+    }
+    ::operator delete(shards_, std::align_val_t{alignof(shard)});
+  }
+
+  cache_options options_;
+  Hash hash_;
+  Weigher weigher_;
+  bool byte_mode_ = false;
+  bool ttl_ = false;
+  std::int64_t ttl_ticks_ = 0;
+  std::uint64_t conf_entries_ = 0;  // unlimited when max_entries == 0
+  std::uint64_t conf_bytes_ = 0;    // unlimited when max_bytes == 0
+  std::uint64_t min_entries_ = 0;
+  std::uint64_t min_bytes_ = 0;
+  std::size_t overhead_ = 0;
+  std::atomic<std::uint64_t> cur_entries_{0};
+  std::atomic<std::uint64_t> cur_bytes_{0};
+  std::mutex resize_mu_;  // serialises shrink() and regrow()
+  std::atomic<std::int64_t> longest_hold_ns_{0};
+  std::size_t nshards_ = 1;
+  shard* shards_ = nullptr;
+  mutable detail::segmented_directory<reader_state> readers_;  // by thread index
+  mutable std::atomic<std::uint32_t> readers_high_{0};
+  mutable std::atomic<std::size_t> reader_count_{0};
+};
+
+}  // namespace membound

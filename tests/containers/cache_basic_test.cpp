@@ -1,0 +1,242 @@
+// concurrent_cache: API behaviour on one thread, bad configuration, TTL, byte limits.
+#include <chrono>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "membound/containers/concurrent_cache.hpp"
+#include "membound/containers/lru_cache.hpp"
+#include "membound/membound.hpp"
+#include "membound/policy/sieve.hpp"
+#include "support/fake_clock.hpp"
+
+namespace {
+
+using membound::cache_options;
+using membound::concurrent_cache;
+using membound::lru_cache;
+
+cache_options entries(std::size_t n, std::size_t shards = 1) {
+  cache_options o;
+  o.max_entries = n;
+  o.shards = shards;
+  return o;
+}
+
+// Returns the message of the std::invalid_argument that constructing with `o` throws.
+std::string bad_config_message(const cache_options& o) {
+  try {
+    lru_cache<int, int> c(o);
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "no exception";
+}
+
+TEST(CacheTest, PutThenGetReturnsTheValue) {
+  lru_cache<std::uint64_t, std::string> c(entries(10));
+  EXPECT_FALSE(c.get(1).has_value());
+  c.put(1, "one");
+  ASSERT_TRUE(c.get(1).has_value());
+  EXPECT_EQ(*c.get(1), "one");
+  c.put(1, "uno");
+  EXPECT_EQ(*c.get(1), "uno");
+  EXPECT_EQ(c.size(), 1u);
+  EXPECT_TRUE(c.contains(1));
+  EXPECT_FALSE(c.contains(2));
+  const auto st = c.stats();
+  EXPECT_EQ(st.hits, 3u);
+  EXPECT_EQ(st.misses, 1u);
+  EXPECT_EQ(st.inserts, 1u);
+  EXPECT_EQ(st.updates, 1u);
+  EXPECT_DOUBLE_EQ(st.hit_rate(), 0.75);
+}
+
+TEST(CacheTest, EraseRemovesOnlyThatKey) {
+  lru_cache<int, int> c(entries(10));
+  c.put(1, 10);
+  c.put(2, 20);
+  EXPECT_TRUE(c.erase(1));
+  EXPECT_FALSE(c.erase(1));
+  EXPECT_FALSE(c.get(1).has_value());
+  EXPECT_EQ(c.get(2).value_or(0), 20);
+  EXPECT_EQ(c.size(), 1u);
+}
+
+TEST(CacheTest, LruEvictsTheLeastRecentlyUsed) {
+  lru_cache<int, int> c(entries(3));
+  c.put(1, 1);
+  c.put(2, 2);
+  c.put(3, 3);
+  ASSERT_TRUE(c.get(1));  // 2 is now the least recently used
+  c.put(4, 4);
+  EXPECT_TRUE(c.contains(1));
+  EXPECT_FALSE(c.contains(2));
+  EXPECT_TRUE(c.contains(3));
+  EXPECT_TRUE(c.contains(4));
+  EXPECT_EQ(c.size(), 3u);
+  EXPECT_EQ(c.stats().evictions, 1u);
+}
+
+TEST(CacheTest, SieveKeepsVisitedEntries) {
+  concurrent_cache<int, int, membound::policy::sieve> c(entries(3));
+  c.put(1, 1);
+  c.put(2, 2);
+  c.put(3, 3);
+  ASSERT_TRUE(c.get(1));  // visited: survives the next eviction
+  c.put(4, 4);
+  EXPECT_TRUE(c.contains(1));
+  EXPECT_FALSE(c.contains(2));
+  EXPECT_EQ(c.size(), 3u);
+}
+
+TEST(CacheTest, EntryLimitHoldsAcrossShards) {
+  lru_cache<int, int> c(entries(100, 8));
+  for (int i = 0; i < 10'000; ++i) {
+    c.put(i, i);
+    ASSERT_LE(c.size(), 100u);
+  }
+  EXPECT_EQ(c.capacity(), 100u);
+  EXPECT_EQ(c.size(), 100u);  // every shard is full (hash spread), shares sum to 100
+}
+
+TEST(CacheTest, ClearEmptiesButKeepsCapacity) {
+  lru_cache<int, int> c(entries(50, 4));
+  for (int i = 0; i < 50; ++i) c.put(i, i);
+  c.clear();
+  EXPECT_EQ(c.size(), 0u);
+  EXPECT_EQ(c.capacity(), 50u);
+  EXPECT_FALSE(c.get(3));
+  for (int i = 0; i < 50; ++i) c.put(i, i);
+  EXPECT_LE(c.size(), 50u);
+  EXPECT_EQ(c.stats().evictions, 0u + c.stats().evictions);  // clear is not an eviction
+}
+
+TEST(CacheTest, GetOrLoadCallsTheLoaderOnlyOnAMiss) {
+  lru_cache<int, std::string> c(entries(10));
+  int calls = 0;
+  auto loader = [&] {
+    ++calls;
+    return std::string("loaded");
+  };
+  EXPECT_EQ(c.get_or_load(7, loader), "loaded");
+  EXPECT_EQ(c.get_or_load(7, loader), "loaded");
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(c.get_or_load(8, [](int k) { return std::to_string(k); }), "8");
+  const auto st = c.stats();
+  EXPECT_EQ(st.loads, 2u);
+  EXPECT_EQ(st.hits, 1u);
+  EXPECT_EQ(st.misses, 2u);
+}
+
+TEST(CacheTest, ThrowingLoaderCachesNothing) {
+  lru_cache<int, int> c(entries(10));
+  EXPECT_THROW(c.get_or_load(1, []() -> int { throw std::runtime_error("boom"); }),
+               std::runtime_error);
+  EXPECT_FALSE(c.contains(1));
+  EXPECT_EQ(c.stats().load_failures, 1u);
+  EXPECT_EQ(c.get_or_load(1, [] { return 5; }), 5);
+}
+
+TEST(CacheTest, RejectsBadConfigurationNamingTheField) {
+  cache_options none;
+  EXPECT_NE(bad_config_message(none).find("max_entries"), std::string::npos);
+
+  cache_options min_over = entries(10);
+  min_over.min_entries = 11;
+  EXPECT_NE(bad_config_message(min_over).find("min_entries"), std::string::npos);
+
+  cache_options zero_shards = entries(10);
+  zero_shards.shards = 0;
+  EXPECT_NE(bad_config_message(zero_shards).find("shards"), std::string::npos);
+
+  cache_options negative_ttl = entries(10);
+  negative_ttl.ttl = std::chrono::seconds(-1);
+  EXPECT_NE(bad_config_message(negative_ttl).find("ttl"), std::string::npos);
+
+  cache_options bytes_min;
+  bytes_min.max_bytes = 100;
+  bytes_min.min_bytes = 200;
+  EXPECT_NE(bad_config_message(bytes_min).find("min_bytes"), std::string::npos);
+
+  cache_options fine = entries(10);
+  fine.shards.reset();  // automatic
+  EXPECT_NO_THROW((lru_cache<int, int>(fine)));
+}
+
+TEST(CacheTest, AutomaticShardsKeepAtLeast64EntriesEach) {
+  cache_options o;
+  o.max_entries = 100;
+  lru_cache<int, int> small(o);
+  EXPECT_EQ(small.shard_count(), 1u);
+  o.max_entries = 1 << 20;
+  lru_cache<int, int> big(o);
+  EXPECT_GE(big.shard_count(), 4u);
+  EXPECT_EQ(big.shard_count() & (big.shard_count() - 1), 0u);  // a power of two
+}
+
+TEST(CacheTest, ExpiredEntriesAreMissesAndCountAsExpirations) {
+  membound::test::fake_clock clock;
+  cache_options o = entries(10);
+  o.ttl = std::chrono::seconds(5);
+  o.clock = clock.fn();
+  lru_cache<int, int> c(o);
+  c.put(1, 1);
+  clock.advance(std::chrono::seconds(4));
+  EXPECT_TRUE(c.get(1));
+  c.put(2, 2);
+  clock.advance(std::chrono::seconds(1));  // 1 expires now (5 s after its put)
+  EXPECT_FALSE(c.get(1));
+  EXPECT_FALSE(c.contains(1));
+  EXPECT_TRUE(c.contains(2));
+  EXPECT_EQ(c.stats().expirations, 1u);
+  EXPECT_EQ(c.size(), 1u);
+  c.put(1, 11);  // a new put restarts the TTL
+  clock.advance(std::chrono::seconds(4));
+  EXPECT_EQ(c.get(1).value_or(0), 11);
+  EXPECT_FALSE(c.get(2));
+  EXPECT_EQ(c.get_or_load(2, [] { return 22; }), 22);
+  EXPECT_EQ(c.stats().expirations, 2u);
+}
+
+TEST(CacheTest, ByteLimitChargesWeightPlusOverhead) {
+  cache_options o;
+  o.max_bytes = 10'000;
+  o.shards = 1;
+  auto weigh = [](const int&, const std::string& v) { return v.size(); };
+  concurrent_cache<int, std::string, membound::policy::lru, std::hash<int>, decltype(weigh)> c(
+      o, {}, weigh);
+  const std::size_t per = 100 + c.entry_overhead_bytes();
+  for (int i = 0; i < 1000; ++i) {
+    c.put(i, std::string(100, 'x'));
+    ASSERT_LE(c.stats().charged_bytes, 10'000u);
+  }
+  EXPECT_EQ(c.size(), 10'000 / per);
+  EXPECT_EQ(c.stats().charged_bytes, c.size() * per);
+  // An entry heavier than the whole capacity is not stored.
+  c.put(-1, std::string(20'000, 'y'));
+  EXPECT_FALSE(c.contains(-1));
+  EXPECT_EQ(c.stats().rejected, 1u);
+  EXPECT_EQ(c.capacity(), 10'000u);
+  EXPECT_EQ(c.capacity_bytes(), 10'000u);
+}
+
+TEST(CacheTest, ShrinkableSnapshotReportsKindCache) {
+  cache_options o = entries(10);
+  o.name = "users";
+  lru_cache<int, int> c(o);
+  c.put(1, 1);
+  membound::shrinkable& s = c;
+  EXPECT_EQ(s.name(), "users");
+  const auto snap = s.stats_snapshot();
+  EXPECT_EQ(snap.kind, "cache");
+  EXPECT_EQ(snap.name, "users");
+  EXPECT_EQ(snap.size, 1u);
+  EXPECT_EQ(snap.capacity, 10u);
+  EXPECT_EQ(snap.configured_capacity, 10u);
+  EXPECT_GT(snap.bytes, 0u);
+}
+
+}  // namespace
