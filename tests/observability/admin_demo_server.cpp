@@ -1,18 +1,20 @@
-// A test program: an admin_server on scripted data, for the Chromium, Prometheus and promtool
-// tests. It scripts a memory timeline that walks through every level (so the dashboard has bands
-// to draw), alerts and stage records, writes its port to --port-file, and serves until SIGTERM /
-// SIGINT or --seconds pass.
-//   admin_demo_server --port-file FILE [--seconds N] [--token T] [--print-metrics]
+// A test program: an admin_server on a pressure_monitor with a scripted source, for the Chromium
+// and Prometheus tests. It scripts a memory timeline that walks through every level (so the
+// dashboard has bands to draw), alerts and stage records, writes its port to --port-file, and
+// serves until SIGTERM / SIGINT or --seconds pass.
+//   admin_demo_server --port-file FILE [--seconds N] [--token T]
 #include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <random>
 #include <iostream>
 #include <string>
 #include <thread>
 
+#include "membound/containers/lru_cache.hpp"
 #include "membound/membound.hpp"
-#include "observability/admin_test_support.hpp"
+#include "support/fake_clock.hpp"
 
 namespace {
 
@@ -26,42 +28,70 @@ int main(int argc, char** argv) {
   std::string port_file;
   std::string token;
   int seconds = 600;
-  bool print_metrics = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--port-file" && i + 1 < argc) port_file = argv[++i];
     else if (a == "--seconds" && i + 1 < argc) seconds = std::stoi(argv[++i]);
     else if (a == "--token" && i + 1 < argc) token = argv[++i];
-    else if (a == "--print-metrics") print_metrics = true;
     else {
-      std::cerr << "usage: admin_demo_server --port-file FILE [--seconds N] [--token T] "
-                   "[--print-metrics]\n";
+      std::cerr << "usage: admin_demo_server --port-file FILE [--seconds N] [--token T]\n";
       return 2;
     }
   }
   set_logger(nullptr);
 
-  // The scripted timeline, one point a second ending now: normal → elevated → high → critical →
-  // high (ratio per phase below), as a monitor's history would record it.
+  // A pressure_monitor on a scripted source and a fake clock, polled once a (fake) second through
+  // a timeline that walks every level — normal → elevated → high → critical → high — so the
+  // dashboard has bands to draw. The clock then stands still: history and JSON stay put.
   struct phase {
     int seconds;
     double ratio;
-    pressure_level level;
   };
-  const phase phases[] = {{60, 0.45, pressure_level::normal},
-                          {45, 0.68, pressure_level::elevated},
-                          {45, 0.84, pressure_level::high},
-                          {30, 0.93, pressure_level::critical},
-                          {30, 0.82, pressure_level::high}};
+  const phase phases[] = {{60, 0.45}, {45, 0.68}, {45, 0.84}, {30, 0.93}, {30, 0.82}};
   const std::uint64_t limit = 512ULL << 20;
-  const time_point now = clock_type::now();
-  int total = 0;
-  for (const auto& p : phases) total += p.seconds;
+  test::fake_clock clock;
+  auto src = std::make_unique<scripted_source>();
+  scripted_source* source = src.get();
+  source->set_clock(clock.fn());
+  monitor_options mo;
+  mo.name = "demo";
+  mo.clock = clock.fn();
+  mo.release_to_os = false;
+  pressure_monitor monitor(std::move(src), mo);
+
+  // Real containers, attached, with traffic: two caches with different hit rates and a ring.
+  cache_options co;
+  co.name = "sessions";
+  co.max_entries = 5000;
+  co.min_entries = 500;
+  lru_cache<std::uint64_t, std::string> sessions(co);
+  co.name = "thumbnails \"hot\"";
+  co.max_entries = 2000;
+  lru_cache<std::uint64_t, std::string> thumbnails(co);
+  bounded_list_options lo;
+  lo.name = "latency-samples";
+  lo.capacity = 4096;
+  bounded_list<int> latencies(lo);
+  auto att1 = monitor.attach(sessions);
+  auto att2 = monitor.attach(thumbnails);
+  auto att3 = monitor.attach(latencies);
+  // Skewed (geometric) key popularity, as real caches see: most lookups hit a small hot set.
+  std::mt19937_64 rng(42);
+  std::geometric_distribution<std::uint64_t> hot_sessions(0.002);
+  std::geometric_distribution<std::uint64_t> hot_thumbs(0.0004);
+  for (int i = 0; i < 20000; ++i) {
+    const auto k1 = hot_sessions(rng);
+    if (!sessions.get(k1)) sessions.put(k1, "session");
+    const auto k2 = hot_thumbs(rng);
+    if (!thumbnails.get(k2)) thumbnails.put(k2, "thumb");
+    latencies.push(i % 100);
+  }
 
   alert_manager alerts;
   memory_tracker_options topt;
   std::uint64_t fake_rss = 100ULL << 20;
   topt.rss = [&fake_rss] { return fake_rss; };
+  topt.clock = clock.fn();
   topt.log_scopes = false;
   memory_tracker tracker(topt);
   {
@@ -73,78 +103,23 @@ int main(int argc, char** argv) {
     fake_rss += 25ULL << 20;
   }
 
-  std::vector<history_point> history;
-  int t = -total;
-  metrics_snapshot snap;
   for (const auto& p : phases) {
-    for (int i = 0; i < p.seconds; ++i, ++t) {
-      history_point h;
-      h.time = now + std::chrono::seconds(t + 1);
-      h.limit_bytes = limit;
+    for (int i = 0; i < p.seconds; ++i) {
+      clock.advance(std::chrono::seconds(1));
       // A small ripple so the line is not flat.
       const double ripple = 0.01 * ((i % 7) - 3) / 3.0;
-      h.used_bytes = static_cast<std::uint64_t>((p.ratio + ripple) * static_cast<double>(limit));
-      h.level = p.level;
-      history.push_back(h);
-      memory_sample s;
-      s.time = h.time;
-      s.used_bytes = h.used_bytes;
-      s.limit_bytes = limit;
-      s.source = "scripted";
-      alerts.feed(s);
-      snap.sample = s;
-      snap.level = p.level;
+      source->set(static_cast<std::uint64_t>((p.ratio + ripple) * static_cast<double>(limit)),
+                  limit);
+      monitor.poll_once();
+      alerts.feed(monitor.last_sample());
     }
   }
-  snap.monitor_name = "demo";
-  snap.stats.samples = history.size();
-  snap.stats.level_transitions = 4;
-  snap.stats.shrink_passes = 6;
-  snap.stats.bytes_freed = 180ULL << 20;
-  snap.stats.bytes_returned_to_os = 120ULL << 20;
-  snap.eviction_target_bytes = 80ULL << 20;
-  auto cache = [](std::string name, std::uint64_t hits, std::uint64_t misses, std::uint64_t size,
-                  std::uint64_t cap) {
-    shrinkable_stats c;
-    c.kind = "cache";
-    c.name = std::move(name);
-    c.hits = hits;
-    c.misses = misses;
-    c.size = size;
-    c.capacity = cap;
-    c.configured_capacity = cap * 2;
-    c.bytes = size * 1024;
-    c.evictions = misses / 2;
-    c.pressure_evictions = cap;
-    return c;
-  };
-  snap.containers.push_back(cache("sessions", 9200, 800, 5000, 5000));
-  snap.containers.push_back(cache("thumbnails \"hot\"", 4100, 2900, 1200, 2000));
-  shrinkable_stats list;
-  list.kind = "bounded_list";
-  list.name = "latency-samples";
-  list.size = 4096;
-  list.capacity = 4096;
-  list.configured_capacity = 4096;
-  list.dropped = 123456;
-  snap.containers.push_back(list);
 
-  test::fixed_sources data;
-  data.set(snap, history);
   admin_options opts;
   opts.bearer_token = token;
-  admin_server server(data.sources(), opts);
+  admin_server server(monitor, opts);
   server.expose(alerts);
   server.expose(tracker);
-
-  if (print_metrics) {
-    // The same text /metrics serves, without the network: for promtool.
-    if (server.start()) return 1;
-    std::fputs(to_prometheus(snap).c_str(), stdout);
-    std::fputs(to_prometheus(tracker).c_str(), stdout);
-    std::fputs(to_prometheus(alerts).c_str(), stdout);
-    return 0;
-  }
 
   std::signal(SIGTERM, on_signal);
   std::signal(SIGINT, on_signal);

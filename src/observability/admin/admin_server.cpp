@@ -410,10 +410,14 @@ std::error_code admin_server::start() {
   impl_->port.store(static_cast<std::uint16_t>(port));
   httplib::Server* raw = server.get();
   impl_->server = std::move(server);
-  impl_->thread = std::thread([raw] { raw->listen_after_bind(); });
+  auto exited = std::make_shared<std::atomic<bool>>(false);
+  impl_->thread = std::thread([raw, exited] {
+    raw->listen_after_bind();
+    exited->store(true);
+  });
   // stop() before the listener loop started would be lost (httplib checks is_running()), so wait
-  // for the loop to start: our own thread's startup, microseconds.
-  while (!raw->is_running()) std::this_thread::yield();
+  // for the loop to start (or to have failed): our own thread's startup, microseconds.
+  while (!raw->is_running() && !exited->load()) std::this_thread::yield();
   impl_->running.store(true);
   logger()->info("membound: admin server on http://{}:{}/", impl_->options.bind_address, port);
   return {};
