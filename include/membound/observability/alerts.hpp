@@ -91,6 +91,7 @@ struct alert_stats {
 // Exceptions: the constructor throws std::invalid_argument naming the field for a non-positive
 // threshold, a ratio above 1, negative hysteresis or cooldown, history of 0, or enabled thresholds
 // of one unit that do not increase with severity; subscribers' exceptions are caught and counted.
+// Stability: history() returns copies; subscription handles may outlive it.
 // Capacity: hard bound of `history` events (the oldest is dropped).
 class alert_manager {
  public:

@@ -19,7 +19,11 @@ namespace membound {
 // Everything the exporters print, taken at one instant: a plain value, so exporters can be tested
 // with hand-built values and a monitor is read once per scrape (take_snapshot()).
 //
-// Thread-safety: thread-compatible (a value type). Copying may throw std::bad_alloc.
+// Complexity: copying is O(containers).
+// Thread-safety: thread-compatible (a value type).
+// Exceptions: copying may throw std::bad_alloc (strong guarantee).
+// Stability: a value; `sample.source` refers to static storage.
+// Capacity: unbounded by itself; holds one entry per attached container.
 struct metrics_snapshot {
   std::string monitor_name = "membound";
   memory_sample sample;  // the monitor's last sample

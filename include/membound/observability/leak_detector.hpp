@@ -64,7 +64,8 @@ struct leak_stats {
 // Exceptions: the constructor throws std::invalid_argument for a zero threshold or window, a
 // negative trend, or max_points < 2; feed() throws only std::bad_alloc; subscribers' exceptions are
 // caught, logged and counted.
-// Capacity: hard bound of max_points points.
+// Stability: stats() and last_event() return copies; subscription handles may outlive it.
+// Capacity: hard bound of max_points points (the oldest is dropped first).
 class leak_detector {
  public:
   explicit leak_detector(leak_options options = {});

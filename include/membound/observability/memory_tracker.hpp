@@ -126,15 +126,19 @@ class tracked_scope {
 };
 }  // namespace detail
 
-// RAII: a named stage of the program (e.g. "load-index"). Not movable; not thread-safe itself
-// (one thread opens and closes it), the tracker is.
+// RAII: a named stage of the program (e.g. "load-index"): reads RSS on construction and on
+// destruction (or end()) and records the scope in the tracker.
+// Complexity: two RSS reads. Thread-safety: not thread-safe (one thread opens and closes it; the
+// tracker itself is thread-safe). Exceptions: the constructor may throw std::bad_alloc; the
+// destructor never throws. Stability: not movable; REQUIRES the tracker outlives it.
+// Capacity: not applicable.
 class stage_scope final : public detail::tracked_scope {
  public:
   stage_scope(memory_tracker& tracker, std::string name)
       : tracked_scope(tracker, scope_kind::stage, std::move(name)) {}
 };
 
-// RAII: a named component's work (e.g. "parser", "cache-warmup"), same rules as stage_scope.
+// RAII: a named component's work (e.g. "parser", "cache-warmup"); same contract as stage_scope.
 class component_scope final : public detail::tracked_scope {
  public:
   component_scope(memory_tracker& tracker, std::string name)

@@ -47,8 +47,9 @@ struct sqlite_history_counts {
 // Exceptions: open() returns nullptr and an error message instead of throwing (an unwritable
 // path is an expected outcome); appends never throw on database errors: they are logged (once
 // per distinct message) and counted in write_errors(). std::bad_alloc passes through.
+// Stability: the subscriptions it returns reference it: they must be destroyed first.
 // Capacity: bounded by time, not rows: rows older than `retention` (relative to the newest time
-// appended) are deleted.
+// appended) are deleted, at most one prune_interval late.
 class sqlite_history {
  public:
   // Opens or creates the database at `path` and its tables. On failure returns nullptr and sets

@@ -337,7 +337,11 @@ struct admin_server::impl {
                       json_type);
     });
     for (const auto& a : detail::dashboard_assets()) {
-      const std::string path = a.path == "/index.html" ? "/" : std::string(a.path);
+      std::string path = a.path == "/index.html" ? "/" : std::string(a.path);
+      // httplib routes by regex: match the file name literally.
+      for (std::size_t i = path.find('.'); i != std::string::npos; i = path.find('.', i + 2)) {
+        path.insert(i, 1, '\\');
+      }
       s.Get(path, [a](const httplib::Request&, httplib::Response& res) {
         res.set_content(a.body.data(), a.body.size(), std::string(a.content_type).c_str());
         res.set_header("Content-Security-Policy",
