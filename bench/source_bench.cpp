@@ -1,10 +1,10 @@
 // Cost of one memory_source::read() on this machine, per source. Baseline: what the sources avoid,
 // re-opening /proc/meminfo and parsing it with iostreams at every sample.
 //
-// Run: build/release/bench/source_bench (see docs/sources.md for results). The cgroup benchmark
+// Run: build/<preset>/bench/source_bench (see docs/sources.md for results). The cgroup benchmark
 // needs a memory cgroup with a limit; run it inside one, e.g. as root on cgroup v1:
 //   mkdir /sys/fs/cgroup/memory/b && echo 536870912 > /sys/fs/cgroup/memory/b/memory.limit_in_bytes
-//   sh -c 'echo $$ > /sys/fs/cgroup/memory/b/cgroup.procs && exec build/release/bench/source_bench'
+//   sh -c 'echo $$ > /sys/fs/cgroup/memory/b/cgroup.procs && exec build/<preset>/bench/source_bench'
 #include <cstdint>
 #include <fstream>
 #include <memory>

@@ -158,11 +158,21 @@ command add_watch_command(CLI::App& parent) {
   c.app->add_flag("--json", opts->json,
                   "Print each sample as one JSON object (level, used_bytes, limit_bytes, ratio, "
                   "source, rss_bytes and psi_*_avg10 when known)");
+  // CLI11 would wrap "-5" into a huge unsigned value: refuse a sign while parsing. Zero and the
+  // upper bounds are checked by watch::validate(), which names the flag.
+  const CLI::Validator unsigned_only(
+      [](std::string& value) {
+        return !value.empty() && value.front() == '-' ? "must not be negative, got " + value
+                                                      : std::string();
+      },
+      "", "unsigned");
   c.app->add_option("--interval-ms", opts->interval_ms, "Sampling interval in milliseconds")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(unsigned_only);
   CLI::Option* budget = c.app->add_option(
       "--budget-mb", opts->budget_mb,
       "Watch this process's RSS against a budget of N MiB instead of the container/host limit");
+  budget->check(unsigned_only);
   // Undocumented on purpose (tests point watch at fixture trees with these).
   c.app->add_option("--proc-root", opts->proc_root)->group("");
   c.app->add_option("--cgroup-root", opts->cgroup_root)->group("");

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cassert>
 #include <cmath>
 #include <condition_variable>
 #include <exception>
@@ -684,6 +685,13 @@ pressure_monitor::pressure_monitor(std::unique_ptr<memory_source> source, monito
 pressure_monitor::~pressure_monitor() {
   if (impl_) {
     impl_->stop();
+#ifndef NDEBUG
+    detail::lock_guard lock(impl_->thread_mu);
+    // REQUIRES: not destroyed from one of its own callbacks on the monitor thread (that thread
+    // would have to join itself).
+    assert(impl_->thread.get_id() != std::this_thread::get_id() &&
+           impl_->retired.get_id() != std::this_thread::get_id());
+#endif
   }
 }
 

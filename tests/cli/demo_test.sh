@@ -99,6 +99,7 @@ case "$check" in
       echo "ok: demo $* -> exit 2: $(head -n1 <<<"$err")"
     }
     expect_usage --budget-mb --budget-mb 0
+    expect_usage --budget-mb --budget-mb 64
     expect_usage --duration-s --duration-s 0
     expect_usage --budget-mb --budget-mb abc
     expect_usage --duration-s --duration-s -3

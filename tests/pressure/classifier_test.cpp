@@ -85,6 +85,25 @@ TEST(PressureClassifierTest, StepsDownOnlyAfterDwellBelowExitLine) {
   EXPECT_EQ(d.feed(0.74), L::elevated);  // exactly the dwell
 }
 
+TEST(PressureClassifierTest, EachLevelsExitLineIsEntryMinusMarginAndStrict) {
+  const struct {
+    double enter;
+    L level;
+    double exit_line;
+  } cases[] = {{0.65, L::elevated, 0.55}, {0.85, L::high, 0.75}, {0.95, L::critical, 0.85}};
+  for (const auto& c : cases) {
+    ClassifierDriver at_line;
+    ASSERT_EQ(at_line.feed(c.enter), c.level);
+    at_line.advance(1s);
+    EXPECT_EQ(at_line.hold(c.exit_line, 60s), c.level) << to_string(c.level);  // not below it
+
+    ClassifierDriver below;
+    ASSERT_EQ(below.feed(c.enter), c.level);
+    below.advance(1s);
+    EXPECT_EQ(below.hold(c.exit_line - 0.0001, 11s), step_down(c.level)) << to_string(c.level);
+  }
+}
+
 TEST(PressureClassifierTest, RatioInsideTheMarginHoldsTheLevel) {
   ClassifierDriver d;
   ASSERT_EQ(d.feed(0.85), L::high);
