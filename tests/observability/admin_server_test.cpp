@@ -108,6 +108,12 @@ TEST_F(AdminServerTest, CacheStatsAndDashboard) {
   auto alerts = client_->Get("/alerts");
   ASSERT_TRUE(alerts);
   EXPECT_TRUE(nlohmann::json::parse(alerts->body).at("alerts").is_array());
+  auto stages = client_->Get("/stages");  // no tracker exposed: empty lists
+  ASSERT_TRUE(stages);
+  EXPECT_TRUE(nlohmann::json::parse(stages->body).at("records").empty());
+  auto leaks = client_->Get("/leaks");
+  ASSERT_TRUE(leaks);
+  EXPECT_FALSE(nlohmann::json::parse(leaks->body).at("enabled").get<bool>());
 }
 
 TEST_F(AdminServerTest, OtherMethodsGet405) {
