@@ -2,7 +2,7 @@
 #include "membound/observability/export.hpp"
 
 #include <map>
-#include <regex>
+#include <cctype>
 #include <set>
 #include <sstream>
 #include <string>
@@ -53,6 +53,15 @@ metrics_snapshot make_snapshot() {
   return s;
 }
 
+// [a-zA-Z_:][a-zA-Z0-9_:]*, as the exposition format requires.
+bool valid_name(const std::string& n) {
+  if (n.empty() || std::isdigit(static_cast<unsigned char>(n[0])) != 0) return false;
+  for (char c : n) {
+    if (std::isalnum(static_cast<unsigned char>(c)) == 0 && c != '_' && c != ':') return false;
+  }
+  return true;
+}
+
 // Returns metric line "name{labels}" -> value; checks every sample's family has HELP and TYPE
 // lines before it and no series repeats.
 std::map<std::string, std::string> parse(const std::string& text) {
@@ -60,7 +69,6 @@ std::map<std::string, std::string> parse(const std::string& text) {
   std::set<std::string> helped, typed;
   std::istringstream in(text);
   std::string line;
-  const std::regex sample_re(R"(^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})? (\S+)$)");
   while (std::getline(in, line)) {
     if (line.rfind("# HELP ", 0) == 0) {
       helped.insert(line.substr(7, line.find(' ', 7) - 7));
@@ -71,14 +79,24 @@ std::map<std::string, std::string> parse(const std::string& text) {
       EXPECT_TRUE(typed.insert(name).second) << "family typed twice: " << name;
       continue;
     }
-    std::smatch m;
-    EXPECT_TRUE(std::regex_match(line, m, sample_re)) << "bad line: " << line;
-    if (m.empty()) continue;
-    EXPECT_EQ(m[1].str().rfind("membound_", 0), 0U) << line;
-    EXPECT_TRUE(helped.count(m[1].str())) << "no HELP for " << line;
-    EXPECT_TRUE(typed.count(m[1].str())) << "no TYPE for " << line;
-    const auto key = m[1].str() + m[2].str();
-    EXPECT_TRUE(out.emplace(key, m[3].str()).second) << "duplicate series " << key;
+    // name{labels} value — the value never contains a space; label values may.
+    const auto sp = line.rfind(' ');
+    EXPECT_NE(sp, std::string::npos) << "bad line: " << line;
+    if (sp == std::string::npos) continue;
+    const std::string series = line.substr(0, sp);
+    const std::string value = line.substr(sp + 1);
+    const auto brace = series.find('{');
+    const std::string name = series.substr(0, brace);
+    const std::string labels = brace == std::string::npos ? "" : series.substr(brace);
+    EXPECT_TRUE(valid_name(name)) << "bad metric name: " << line;
+    if (!labels.empty()) {
+      EXPECT_EQ(labels.back(), '}') << line;
+    }
+    EXPECT_FALSE(value.empty()) << line;
+    EXPECT_EQ(name.rfind("membound_", 0), 0U) << line;
+    EXPECT_TRUE(helped.count(name)) << "no HELP for " << line;
+    EXPECT_TRUE(typed.count(name)) << "no TYPE for " << line;
+    EXPECT_TRUE(out.emplace(series, value).second) << "duplicate series " << series;
   }
   return out;
 }
