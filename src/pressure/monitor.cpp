@@ -315,7 +315,8 @@ pressure_level pressure_monitor::impl::poll_once() {
     detail::lock_guard lock(mu);
     if (ec) {
       ++stats_.read_errors;
-      // Log the first failure of a streak, a change of error, and every 60th repeat.
+      // Log the first failure of a streak, a change of error, and every 60th repeat (once a
+      // minute at the default 1 s interval: a source that stays broken stays visible, quietly).
       p.log_read_error = consecutive_read_errors_ == 0 || ec != last_read_error_ ||
                          consecutive_read_errors_ % 60 == 0;
       ++consecutive_read_errors_;

@@ -27,6 +27,7 @@ enum class overflow_policy : std::uint8_t { overwrite_oldest, reject };
 struct bounded_list_options {
   std::string name = "bounded_list";
   // Configured capacity in elements: the hard bound, and what regrow() returns to. Must be > 0.
+  // 4096: over an hour of one-per-second samples, in 64 KiB for 16-byte elements.
   std::size_t capacity = 4096;
   // The capacity a CRITICAL shrink goes down to. 0 is allowed: the list then holds nothing and
   // drops every push until it regrows. Must be <= capacity.
