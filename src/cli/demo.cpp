@@ -6,9 +6,9 @@
 // budget, hit rate, pressure evictions, bytes returned to the OS). --unbounded runs the same
 // workload on a mutex-guarded std::unordered_map that never evicts. See docs/demo.md.
 #include "cli/commands.hpp"
+#include "cli/admin_flags.hpp"
 
 // Until concurrent_cache is merged the demo cannot be built; keep the CLI linkable meanwhile.
-#if __has_include("membound/containers/concurrent_cache.hpp")
 
 #include <malloc.h>
 #include <unistd.h>
@@ -58,6 +58,7 @@ constexpr std::uint64_t mib_bytes = 1024 * 1024;
 // ---- configuration -------------------------------------------------------------------------
 
 struct demo_config {
+  admin_flags admin;  // --admin-port / --admin-bind
   std::uint64_t budget_mb = 256;
   unsigned duration_s = 20;  // the default run stays well under 30 s
   unsigned threads = 4;
@@ -542,6 +543,10 @@ int run_demo(const demo_config& cfg, Store& store, bool attach_containers,
     for (auto& w : wrappers) attachments.push_back(monitor.attach(*w));
   }
 
+  // Declared after the monitor, so it stops before the monitor goes away.
+  const admin_start admin = start_admin(cfg.admin, monitor, "demo");
+  if (!admin.ok) return exit_failure;
+
   const zipf_distribution zipf(sizes.keys, 0.99);
   monitor.start();
 
@@ -755,29 +760,9 @@ command add_demo_command(CLI::App& parent) {
   c.app->add_flag("--unbounded", cfg->unbounded,
                   "Use a plain std::unordered_map cache that never evicts (what membound prevents)");
   c.app->add_flag("--json", cfg->json, "Print only the summary, as one JSON object");
+  add_admin_flags(*c.app, cfg->admin, /*with_db=*/false);
   c.run = [cfg] { return run(*cfg); };
   return c;
 }
 
 }  // namespace membound::cli
-
-#else  // no concurrent_cache yet
-
-#include <cstdio>
-
-namespace membound::cli {
-
-command add_demo_command(CLI::App& parent) {
-  command c;
-  c.app = parent.add_subcommand("demo", "(needs concurrent_cache, not merged yet)");
-  c.app->allow_extras();
-  c.run = [] {
-    std::fputs("membound demo: needs concurrent_cache (not merged yet)\n", stderr);
-    return exit_failure;
-  };
-  return c;
-}
-
-}  // namespace membound::cli
-
-#endif

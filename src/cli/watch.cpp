@@ -97,6 +97,10 @@ int run(const options& o) {
   mo.name = "watch";
   pressure_monitor monitor(std::move(source), mo);
 
+  // Declared after the monitor, so it stops before the monitor goes away.
+  const admin_start admin = start_admin(o.admin, monitor, "watch");
+  if (!admin.ok) return exit_failure;
+
   std::vector<pressure_event> changes;
   auto subscription = monitor.subscribe([&changes](const pressure_event& e) {
     if (!e.repeat) changes.push_back(e);
@@ -176,6 +180,7 @@ command add_watch_command(CLI::App& parent) {
   // Undocumented on purpose (tests point watch at fixture trees with these).
   c.app->add_option("--proc-root", opts->proc_root)->group("");
   c.app->add_option("--cgroup-root", opts->cgroup_root)->group("");
+  add_admin_flags(*c.app, opts->admin, /*with_db=*/true);
   c.run = [opts, budget] {
     opts->budget_set = budget->count() > 0;
     return watch::run(*opts);

@@ -14,6 +14,7 @@
 
 #include "membound/detail/throw.hpp"
 #include "membound/pressure/level.hpp"
+#include "cli/admin_flags.hpp"
 #include "membound/pressure/monitor.hpp"
 #include "membound/pressure/sample.hpp"
 
@@ -30,6 +31,7 @@ struct options {
   std::uint64_t budget_mb = 0;
   std::string proc_root = "/proc";            // hidden flags: point the sources at fixture trees
   std::string cgroup_root = "/sys/fs/cgroup";
+  admin_flags admin;  // --admin-port / --admin-bind / --db
 };
 
 // Throws: std::invalid_argument naming the flag when --interval-ms or --budget-mb is out of range.
