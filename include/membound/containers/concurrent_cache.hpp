@@ -47,8 +47,10 @@ struct default_weigher {
 // A thread-safe cache of Key -> Value bounded by entry count and/or bytes, split into shards that
 // each own a single-threaded eviction Policy (policy::lru, policy::sieve, ... see policy.hpp).
 //
-// Design: each shard has a writer mutex, the policy, and an open-addressing index of immutable
-// nodes that readers probe without any lock. A read hit copies the value, records (handle,
+// Design: each shard has a writer mutex, the policy, and an open-addressing index of nodes that
+// readers probe without any lock. A node's key never changes once published; its value is either
+// immutable (an update publishes a new node) or, for trivially copyable values of at most 8 bytes,
+// a lock-free atomic updated in place. A read hit copies the value, records (handle,
 // generation) in the calling thread's own ring buffer for that shard and bumps the thread's own hit
 // counter: it writes no memory shared with other threads. The rings are replayed into the policy
 // (policy.on_hit) under the shard lock before every write to that shard and, with try_lock, when a
@@ -74,14 +76,17 @@ struct default_weigher {
 // Capacity: max_entries and max_bytes are hard limits: whenever a put has returned, the entries
 // held (and the bytes charged to them) are within the *current* capacity, in total and per shard
 // (the total is split over the shards; each shard's share is exact, the shares sum to the total). A
-// put into a full shard evicts the policy's victims first. An entry charged more than its shard's
+// put into a full shard evicts the policy's victims first, so when keys hash unevenly a full cache
+// holds slightly fewer than max_entries (a few per cent for small shards). An entry charged more than its shard's
 // whole byte capacity is not stored (stats().rejected). Expired entries read as misses and are
 // removed lazily (when read, or when the policy evicts them), so size() can count entries whose TTL
 // passed but that nobody read since. max_entries == 0 means "no entry limit" (max_bytes must then
 // be set); a capacity of 0 is reachable only through shrink() with min_entries == 0 and then stores
 // nothing. The byte charge of an entry is Weigher(key, value) + entry_overhead_bytes() (the node,
 // index slot and policy metadata). shrink() lowers the capacity, regrow() raises it back (see
-// shrinkable.hpp for the formula).
+// shrinkable.hpp for the formula). Memory: about 62 bytes per <uint64_t, uint64_t> entry (a 24-byte
+// node in a 32-byte malloc chunk, 13.7 B of index at the 2/3 design load, 8 B handle map, the
+// policy's links), plus nodes retired but not yet reclaimed; memory_bytes() reports all of it.
 template <class Key, class Value, class Policy = policy::lru, class Hash = std::hash<Key>,
           class Weigher = default_weigher>
 class concurrent_cache final : public shrinkable {
@@ -98,6 +103,7 @@ class concurrent_cache final : public shrinkable {
   static constexpr std::size_t shrink_batch = 1024;
   static constexpr std::uint64_t unlimited = std::numeric_limits<std::uint64_t>::max();
   static constexpr std::size_t npos = std::numeric_limits<std::size_t>::max();
+  static constexpr bool in_place = detail::cache_value_in_place<Value>;
 
  public:
   using key_type = Key;
@@ -169,7 +175,7 @@ class concurrent_cache final : public shrinkable {
         if (ttl_ && is_expired(n, now_ticks())) {
           expired = true;
         } else {
-          out.emplace(n->value);
+          out.emplace(detail::load_value(n->value));
           event = (static_cast<std::uint64_t>(n->handle) << 32) | n->gen;
         }
       }
@@ -201,11 +207,25 @@ class concurrent_cache final : public shrinkable {
     const std::uint64_t h = hash_of(key);
     shard& s = shards_[shard_index(h)];
     const std::uint64_t charge = charge_of(key, value);
-    node* n = make_node(key, std::move(value));
-    detail::lock_guard g(s.mu);
-    drain(s);
-    store_locked(s, n, h, charge);
-    finish_write(s);
+    if constexpr (in_place) {
+      // Small trivially copyable values: update a present entry in place (no allocation, nothing
+      // to retire); allocate only for a new key, under the lock (the key copy runs there).
+      detail::lock_guard g(s.mu);
+      drain(s);
+      const std::size_t found = locate(s, key, h);
+      if (found != npos && update_in_place(s, slot_node(s, found), value, charge)) {
+        finish_write(s);
+        return;
+      }
+      store_locked(s, make_node(key, value), h, charge);
+      finish_write(s);
+    } else {
+      node* n = make_node(key, std::move(value));
+      detail::lock_guard g(s.mu);
+      drain(s);
+      store_locked(s, n, h, charge);
+      finish_write(s);
+    }
   }
 
   // Removes `key`. Returns true when a live entry was removed (an expired one counts as an
@@ -244,7 +264,7 @@ class concurrent_cache final : public shrinkable {
         detail::epoch_guard guard(slot);
         const node* n = find_published(s, key, h);
         if (n != nullptr && !(ttl_ && is_expired(n, now_ticks()))) {
-          out.emplace(n->value);
+          out.emplace(detail::load_value(n->value));
           event = (static_cast<std::uint64_t>(n->handle) << 32) | n->gen;
         }
       }
@@ -263,7 +283,7 @@ class concurrent_cache final : public shrinkable {
       if (i != npos) {
         node* n = slot_node(s, i);
         if (!(ttl_ && is_expired(n, now_ticks()))) {
-          Value v = n->value;
+          Value v = detail::load_value(n->value);
           s.policy.on_hit(n->handle);
           count(rs.hits);
           return v;
@@ -649,7 +669,7 @@ class concurrent_cache final : public shrinkable {
   }
   std::int64_t now_ticks() const { return now(options_.clock).time_since_epoch().count(); }
   static bool is_expired(const node* n, std::int64_t now) noexcept {
-    return static_cast<const timed_node*>(n)->expiry <= now;
+    return static_cast<const timed_node*>(n)->expiry.load(std::memory_order_relaxed) <= now;
   }
   node* make_node(const Key& key, Value value) {
     if (ttl_) return new timed_node{{0, 0, key, std::move(value)}, now_ticks() + ttl_ticks_};
@@ -667,11 +687,11 @@ class concurrent_cache final : public shrinkable {
   // (e.g. shared_ptr<buffer>), so the entry counts at least its charge.
   std::size_t footprint(const node* n) const noexcept {
     const std::size_t seen = detail::malloc_footprint(ttl_ ? sizeof(timed_node) : sizeof(node)) +
-                             detail::dynamic_bytes(n->key) + detail::dynamic_bytes(n->value);
+                             detail::dynamic_bytes(n->key) + detail::dynamic_bytes(detail::load_value(n->value));
     if (!byte_mode_) return seen;
     std::uint64_t charged = 0;
     try {
-      charged = charge_of(n->key, n->value);
+      charged = charge_of(n->key, detail::load_value(n->value));
     } catch (...) {
       return seen;  // a throwing weigher already failed the put; be conservative here
     }
@@ -850,6 +870,26 @@ class concurrent_cache final : public shrinkable {
     s.charged += byte_mode_ ? charge : 0;
     s.node_bytes += footprint(n);
     count(s.inserts);
+  }
+
+  // Stores `value` into the published node n (cache_value_in_place types). Returns false when the
+  // new charge does not fit the shard at all (the caller then takes the general path).
+  bool update_in_place(shard& s, node* n, const Value& value, std::uint64_t charge)
+      MEMBOUND_REQUIRES(s.mu) {
+    if (!fits_alone(s, charge)) return false;
+    const handle hd = n->handle;
+    if constexpr (in_place) n->value.store(value, std::memory_order_relaxed);
+    if (ttl_) {
+      static_cast<timed_node*>(n)->expiry.store(now_ticks() + ttl_ticks_, std::memory_order_relaxed);
+    }
+    if (byte_mode_) {
+      s.charged = s.charged - s.weights[hd] + charge;
+      s.weights[hd] = charge;
+    }
+    s.policy.on_update(hd, byte_mode_ ? charge : 1);
+    count(s.updates);
+    while (over(s) && s.policy.size() > 0) evict_one(s, /*pressure=*/false);
+    return true;
   }
 
   // Allocates a handle; on return s.nodes[hd] exists (nullptr) and is reserved.

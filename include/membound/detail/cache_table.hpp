@@ -57,19 +57,45 @@ std::size_t dynamic_bytes(const std::vector<T, std::allocator<T>>& v) noexcept {
   return b;
 }
 
-// An entry. Immutable once published in the index (an update publishes a new node), so readers
-// copy the value without a lock while the node is protected by their epoch.
+// Values small and trivially copyable enough to live in a lock-free std::atomic are updated in
+// place (a put on a present key stores the new value into the published node); readers load them
+// atomically. Other values make a node immutable once published: an update publishes a new node.
+template <class Value, bool = std::is_trivially_copyable_v<Value> && (sizeof(Value) <= 8)>
+struct cache_in_place_check : std::false_type {};
+template <class Value>
+struct cache_in_place_check<Value, true>
+    : std::bool_constant<std::atomic<Value>::is_always_lock_free> {};
+template <class Value>
+inline constexpr bool cache_value_in_place = cache_in_place_check<Value>::value;
+
+template <class Value>
+using cache_value_storage =
+    std::conditional_t<cache_value_in_place<Value>, std::atomic<Value>, Value>;
+
+template <class Value>
+const Value& load_value(const Value& v) noexcept {
+  return v;
+}
+template <class Value>
+Value load_value(const std::atomic<Value>& v) noexcept {
+  return v.load(std::memory_order_relaxed);
+}
+
+// An entry. The key, handle and generation never change once published; the value changes only in
+// place for cache_value_in_place types (see above), so readers copy it without a lock while the
+// node is protected by their epoch.
 template <class Key, class Value>
 struct cache_node {
   std::uint32_t handle;  // the policy's handle (the shard's slot in handle -> node)
   std::uint32_t gen;     // distinguishes nodes that reuse a handle (validates buffered hits)
   Key key;
-  Value value;
+  cache_value_storage<Value> value;
 };
-// An entry of a cache with a TTL: the expiry (steady-clock ticks) follows the node.
+// An entry of a cache with a TTL: the expiry (steady-clock ticks) follows the node; atomic because
+// an in-place update moves it.
 template <class Key, class Value>
 struct cache_timed_node : cache_node<Key, Value> {
-  std::int64_t expiry;
+  std::atomic<std::int64_t> expiry;
 };
 
 // An open-addressing index of node pointers with lock-free lookups, in 64-byte groups of 7 slots
