@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <exception>
 #include <stdexcept>
+#include <string_view>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -33,15 +34,20 @@ int main(int argc, char** argv) {
     return exit_usage;
   }
 
+  // membound's own exceptions already start with "membound: " (detail/throw.hpp).
+  const auto report = [](const std::exception& e) {
+    const std::string_view what = e.what();
+    std::fprintf(stderr, "%s%s\n", what.starts_with("membound: ") ? "" : "membound: ", e.what());
+  };
   try {
     for (const auto& c : commands) {
       if (c.app->parsed()) return c.run();
     }
   } catch (const std::invalid_argument& e) {
-    std::fprintf(stderr, "membound: %s\n", e.what());
+    report(e);
     return exit_usage;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "membound: %s\n", e.what());
+    report(e);
     return exit_failure;
   }
   return exit_usage;

@@ -47,8 +47,19 @@ struct shrinkable_stats {
 };
 
 // Interface implemented by every membound container (and by user types that want to take part).
-// Implementations must be thread-safe: the monitor calls these from its own thread while the
-// application uses the container. shrink() and regrow() must not call back into the monitor.
+//
+// Complexity: up to the implementation; the monitor calls shrink() once per shrink pass (on an
+// escalation, then at most every redispatch_* while the level holds) and regrow() at most once
+// per interval.
+// Thread-safety: thread-safe (required of implementations): the monitor calls these from its own
+// thread while the application uses the container. shrink() and regrow() must not call back into
+// the monitor.
+// Exceptions: anything shrink(), regrow() or stats_snapshot() throws is caught, logged and counted
+// by the monitor; memory_bytes() must not throw.
+// Stability: the monitor keeps a reference from attach() until the attachment is reset or
+// destroyed (REQUIRES: the shrinkable outlives it), never a pointer into its contents.
+// Capacity: shrink() lowers the capacity per shrink_request (never below the implementation's
+// minimum, never above its current capacity); regrow() raises it, never above the configured one.
 class shrinkable {
  public:
   virtual ~shrinkable() = default;

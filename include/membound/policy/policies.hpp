@@ -4,4 +4,12 @@
 #include "membound/policy/policy.hpp"
 #include "membound/policy/lru.hpp"
 #include "membound/policy/sieve.hpp"
-// (the policy lab adds the rest here)
+#include "membound/policy/fifo.hpp"
+#include "membound/policy/clock.hpp"
+#include "membound/policy/s3fifo.hpp"
+#include "membound/policy/w_tinylfu.hpp"
+#include "membound/policy/arc.hpp"
+#include "membound/policy/lirs.hpp"
+#include "membound/policy/two_queue.hpp"
+#include "membound/policy/slru.hpp"
+#include "membound/policy/belady.hpp"

@@ -31,6 +31,9 @@ struct monitor_options {
   double regrow_step = 0.05;                       // of configured capacity per regrow step
   bool release_to_os = true;                       // malloc_trim(0) after shrink passes
   std::chrono::milliseconds release_min_interval{10'000};  // rate limit (CRITICAL: every pass)
+  // What "return memory to the OS" calls after a shrink pass that freed bytes; empty = glibc
+  // malloc_trim(0). Tests inject a counter here. Runs on the polling thread, under no lock.
+  std::function<void()> os_release;
   clock_fn clock;       // empty = steady_clock
   std::string name = "membound";
 };
@@ -56,11 +59,16 @@ struct monitor_stats {
   std::uint64_t samples = 0;
   std::uint64_t read_errors = 0;
   std::uint64_t level_transitions = 0;
-  std::uint64_t events_dispatched = 0;
-  std::uint64_t callback_errors = 0;  // exceptions thrown by subscribers or shrinkables
+  std::uint64_t events_dispatched = 0;  // pressure_events produced (changes + repeats)
+  // Exceptions thrown by subscribers, shrinkables (shrink, regrow, stats_snapshot) or
+  // options.os_release.
+  std::uint64_t callback_errors = 0;
+  // Exceptions that ended a background tick early (a throwing options.clock, std::bad_alloc):
+  // caught on the monitor thread, logged, counted here; the thread keeps sampling.
+  std::uint64_t poll_errors = 0;
   std::uint64_t shrink_passes = 0;
   std::uint64_t redispatches_suppressed = 0;  // anti-spiral: passes skipped after 2 futile ones
-  std::uint64_t regrow_steps = 0;
+  std::uint64_t regrow_steps = 0;  // ticks that called regrow() on the attached shrinkables
   std::uint64_t entries_freed = 0;
   std::uint64_t bytes_freed = 0;  // logical bytes, as the containers accounted them
   std::uint64_t os_releases = 0;  // malloc_trim calls
@@ -83,7 +91,12 @@ struct monitor_stats {
 // destroying one waits for a callback of it that is running on another thread.
 // Exceptions: the constructor throws std::invalid_argument for bad options; everything a callback or
 // shrinkable throws is caught, logged and counted, and the others still run.
-// Capacity: the history is bounded (1 s points for the last hour, 1 min points for 48 h).
+// Handles: a subscription/attachment stays valid until reset or destroyed, and may outlive the
+// monitor (detaching is then a no-op). After reset() returns, its callback or shrinkable is not
+// running on any other thread and is never called again. REQUIRES: the monitor is not destroyed
+// from one of its own callbacks, nor while poll_once() runs on another thread.
+// Capacity: the history is bounded (1 s points for the last hour, 1 min points for 48 h); a tick
+// in steady state allocates nothing.
 class pressure_monitor {
  public:
   // RAII registration of a callback; detaches on destruction or reset(). Movable.
@@ -106,8 +119,9 @@ class pressure_monitor {
   // RAII attachment of a shrinkable; detaches on destruction or reset(). Movable.
   using attachment = subscription;
 
-  // Throws: std::invalid_argument naming the field for a null source, invalid thresholds,
-  // interval or fast_interval of 0, regrow_step outside (0, 1].
+  // Throws: std::invalid_argument naming the field for a null source, invalid thresholds, an
+  // interval or fast_interval that is not positive, a negative redispatch_*, regrow_after or
+  // release_min_interval, or a regrow_step outside (0, 1].
   explicit pressure_monitor(std::unique_ptr<memory_source> source, monitor_options options = {});
   ~pressure_monitor();  // stops and joins
   pressure_monitor(const pressure_monitor&) = delete;
@@ -121,18 +135,23 @@ class pressure_monitor {
   bool running() const noexcept;
 
   // One sample-classify-dispatch, synchronously on the calling thread. Returns the level after it.
+  // A failed source read is not an exception: it is logged, counted in read_errors and the level
+  // stays. Throws: whatever options.clock throws, std::bad_alloc (nothing a callback, shrinkable
+  // or os_release throws reaches the caller).
   pressure_level poll_once();
 
   pressure_level level() const noexcept;
   memory_sample last_sample() const;
 
+  // Throws: std::invalid_argument naming "callback" when it is empty.
   [[nodiscard]] subscription subscribe(std::function<void(const pressure_event&)> callback);
   // REQUIRES: `target` outlives the returned attachment.
   [[nodiscard]] attachment attach(shrinkable& target);
 
   // Returns the points of the last `window`, oldest first.
   std::vector<history_point> history(std::chrono::seconds window = std::chrono::hours(1)) const;
-  // Returns the growth of used bytes over the last minute of history, in bytes per minute.
+  // Returns the growth of used bytes over the last minute of history, in bytes per minute: the
+  // least-squares slope of the 1 s points less than 60 s older than the newest (0 if < 2 points).
   double trend_bytes_per_min() const;
   // Returns the bytes to free to get back under the ELEVATED exit line (0 when below it).
   std::uint64_t eviction_target_bytes() const;

@@ -15,7 +15,8 @@ struct memory_sample {
   std::uint64_t used_bytes = 0;   // what counts against the limit (cgroup: usage − inactive_file)
   std::uint64_t limit_bytes = 0;  // the tightest limit that applies; 0 = unknown
   // Name of the source that produced the sample ("cgroup-v2", "cgroup-v1", "host",
-  // "process-budget", "psi+<base>", "scripted"). Refers to static storage.
+  // "process-budget", "psi+<base>", "scripted"; plain "psi" when make_psi_source() wraps a source
+  // of the user's own). Refers to static storage.
   std::string_view source;
   std::optional<std::uint64_t> process_rss_bytes;  // where known
   std::optional<double> psi_some_avg10;            // percent, where known
