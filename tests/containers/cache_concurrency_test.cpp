@@ -46,8 +46,8 @@ void mixed_workload_under_pressure(int threads, std::optional<std::size_t> shard
   std::atomic<std::uint64_t> over_limit{0};
   std::latch start(threads + 1);
 
-  // The "monitor": changes the pressure level every millisecond (shrink and regrow directly until
-  // the pressure monitor is available to this test).
+  // Changes the pressure level every millisecond by calling shrink() and regrow() directly
+  // (cache_monitor_test.cpp does the same through a real pressure_monitor).
   std::thread pressure([&] {
     start.arrive_and_wait();
     const double fractions[] = {0.75, 0.5, 0.0};
