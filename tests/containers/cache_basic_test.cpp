@@ -245,6 +245,27 @@ TEST(CacheTest, ByteLimitChargesWeightPlusOverhead) {
   EXPECT_EQ(c.capacity_bytes(), 10'000u);
 }
 
+TEST(CacheTest, InPlaceUpdatesRechargeTheEntry) {
+  cache_options o;
+  o.max_bytes = 100'000;
+  o.shards = 1;
+  auto weigh = [](const int&, const std::uint64_t& v) { return v; };  // the value is its weight
+  concurrent_cache<int, std::uint64_t, membound::policy::lru, std::hash<int>, decltype(weigh)> c(
+      o, {}, weigh);
+  const std::size_t overhead = c.entry_overhead_bytes();
+  c.put(1, 300);
+  EXPECT_EQ(c.stats().charged_bytes, 300 + overhead);
+  c.put(1, 5'000);  // updated in place (trivially copyable, 8 bytes), charged more
+  EXPECT_EQ(c.stats().charged_bytes, 5'000 + overhead);
+  EXPECT_EQ(c.get(1).value_or(0), 5'000u);
+  const std::size_t with_entry = c.memory_bytes();
+  EXPECT_TRUE(c.erase(1));
+  EXPECT_EQ(c.stats().charged_bytes, 0u);
+  EXPECT_LT(c.memory_bytes(), with_entry + 4096);  // no underflow from a stale footprint
+  c.put(2, 200'000);  // heavier than the whole capacity
+  EXPECT_FALSE(c.contains(2));
+}
+
 TEST(CacheTest, ShrinkableSnapshotReportsKindCache) {
   cache_options o = entries(10);
   o.name = "users";

@@ -878,7 +878,9 @@ class concurrent_cache final : public shrinkable {
       MEMBOUND_REQUIRES(s.mu) {
     if (!fits_alone(s, charge)) return false;
     const handle hd = n->handle;
+    s.node_bytes -= footprint(n);  // in byte mode the footprint follows the (value's) charge
     if constexpr (in_place) n->value.store(value, std::memory_order_relaxed);
+    s.node_bytes += footprint(n);
     if (ttl_) {
       static_cast<timed_node*>(n)->expiry.store(now_ticks() + ttl_ticks_, std::memory_order_relaxed);
     }
