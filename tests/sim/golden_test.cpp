@@ -120,7 +120,7 @@ TEST(GoldenGlimpse, LirsWithinOneAndAHalfPointsOfTheCaffeineChart) {
 TEST(GoldenGlimpse, S3FifoRegression) {
   MEMBOUND_GOLDEN_TRACE(t, gli, trace_format::lirs);
   const std::array<double, 8> fixed{1.21, 16.13, 31.29, 35.05, 36.61, 47.73, 52.14, 52.14};
-  const std::array<double, 8> adaptive{1.38, 16.03, 31.34, 28.31, 27.02, 49.19, 55.43, 57.41};
+  const std::array<double, 8> adaptive{1.38, 15.99, 31.34, 28.56, 27.08, 47.96, 55.53, 57.41};
   for (std::size_t k = 0; k < 8; ++k) {
     EXPECT_NEAR(hit_pct(*t, "s3fifo_static", gli_sizes[k]), fixed[k], 0.01) << gli_sizes[k];
     EXPECT_NEAR(hit_pct(*t, "s3fifo", gli_sizes[k]), adaptive[k], 0.01) << gli_sizes[k];
@@ -138,7 +138,7 @@ TEST(GoldenGlimpse, S3FifoRegression) {
 //   not make (FIFO 47.36, CLOCK 35.73, SIEVE 39.82 there). S3-FIFO reaches LRU on zigzag and on
 //   backf 128/256.
 // - sprite at 768 (LRU 87.82, OPT 91.95): not reached by either (W-TinyLFU 1.3 pp short, S3-FIFO
-//   0.7 pp); both are above LRU at 128/256/512.
+//   0.6 pp); both are above LRU at 128/256/512.
 struct exception_cell {
   const char* trace;
   const char* policy;
@@ -146,11 +146,11 @@ struct exception_cell {
   double hit_pct;
 };
 constexpr exception_cell below_lru[] = {
-    {"backf", "w_tinylfu", 128, 11.37},  {"backf", "w_tinylfu", 256, 27.41},
-    {"backf", "w_tinylfu", 512, 53.94},  {"zigzag", "w_tinylfu", 128, 4.05},
-    {"zigzag", "w_tinylfu", 256, 9.14},  {"zigzag", "w_tinylfu", 512, 20.94},
-    {"zigzag", "w_tinylfu", 768, 33.30}, {"backf", "s3fifo", 512, 50.52},
-    {"sprite", "w_tinylfu", 768, 86.56}, {"sprite", "s3fifo", 768, 87.12},
+    {"backf", "w_tinylfu", 128, 11.36},  {"backf", "w_tinylfu", 256, 27.73},
+    {"backf", "w_tinylfu", 512, 54.44},  {"zigzag", "w_tinylfu", 128, 4.14},
+    {"zigzag", "w_tinylfu", 256, 9.02},  {"zigzag", "w_tinylfu", 512, 21.46},
+    {"zigzag", "w_tinylfu", 768, 34.06}, {"backf", "s3fifo", 512, 50.18},
+    {"sprite", "w_tinylfu", 768, 86.64}, {"sprite", "s3fifo", 768, 87.25},
 };
 
 TEST(GoldenLirsTraces, WTinyLfuAndS3FifoAtOrAboveLru) {

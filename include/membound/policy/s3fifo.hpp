@@ -11,6 +11,7 @@
 
 #include "membound/detail/ghost_list.hpp"
 #include "membound/detail/handle_list.hpp"
+#include "membound/detail/shadow_set.hpp"
 #include "membound/policy/policy.hpp"
 
 namespace membound::policy {
@@ -26,9 +27,10 @@ namespace detail_s3fifo {
 // otherwise it is evicted.
 //   Adaptive = false: S is 10 % of the capacity and threshold 2, libCacheSim's 2024 S3-FIFO.
 //   Adaptive = true: threshold 1 (the paper's blog / Caffeine variant) and S's share moves by
-//   marginal hits, as libCacheSim's S3FIFOd does: two shadow FIFOs remember the keys most
-//   recently evicted from S (25 % of the capacity) and from M (75 %); a miss on the first grows S
-//   by 5 units × its weight, a miss on the second shrinks it (S stays within [1 %, 100 %]). A
+//   marginal hits, as libCacheSim's S3FIFOd does: two shadow sets (membound::detail::shadow_set,
+//   lossy) remember the keys most recently evicted from S (25 % of the capacity, by evicted
+//   weight) and from M (75 %); a miss on the first grows S by 6 average entries' weight, a miss on the second
+//   shrinks it (S stays within [1 %, 100 %]). A
 //   ghost hit goes to S instead of M while M is full. On loops and zigzags (LRU-optimal) S grows
 //   until the policy is a FIFO; on frequency-skewed traces it shrinks toward the static split.
 template <bool Adaptive>
@@ -43,11 +45,14 @@ class s3fifo_engine {
 
   void on_miss(std::uint64_t hash) {
     if constexpr (Adaptive) {
-      std::uint64_t w = small_shadow_.erase(hash);
-      if (w != membound::detail::ghost_list::absent) {
-        resize_small(static_cast<double>(w) * small_step);
-      } else if ((w = main_shadow_.erase(hash)) != membound::detail::ghost_list::absent) {
-        resize_small(-static_cast<double>(w) * small_step);
+      // Steps of 6 average entries (6 units with unit weights).
+      const double step = size() == 0 ? small_step
+                                      : small_step * static_cast<double>(small_.weight() + main_.weight()) /
+                                            static_cast<double>(size());
+      if (small_shadow_.take(hash)) {
+        resize_small(step);
+      } else if (main_shadow_.take(hash)) {
+        resize_small(-step);
       }
     }
     if (ghost_.erase(hash) != membound::detail::ghost_list::absent) recent_.remember(hash, 1);
@@ -64,6 +69,13 @@ class s3fifo_engine {
     }
     n.main = ghost_hit;
     (n.main ? main_ : small_).push_front(nodes_, h, weight);
+    if constexpr (Adaptive) {
+      const std::size_t expected = size() / 4 + 1;  // the S shadow's share; M's is 3 × that
+      if (4 * expected > small_shadow_.slots() && small_shadow_.slots() < max_shadow_slots) {
+        small_shadow_.resize(2 * expected);
+        main_shadow_.resize(6 * expected);
+      }
+    }
   }
   void on_hit(handle h) noexcept {
     std::uint8_t& f = nodes_[h].freq;
@@ -94,7 +106,7 @@ class s3fifo_engine {
           while (!ghost_.empty() && ghost_.weight() + n.weight > ghost_cap_) ghost_.pop_tail();
           ghost_.push_front(n.hash, n.weight);
         }
-        if constexpr (Adaptive) remember(small_shadow_, small_shadow_cap_, n);
+        if constexpr (Adaptive) small_shadow_.add(n.hash, n.weight);
         return t;
       }
     }
@@ -103,7 +115,7 @@ class s3fifo_engine {
       node& n = nodes_[t];
       if (n.freq == 0) {
         main_.unlink(nodes_, t, n.weight);
-        if constexpr (Adaptive) remember(main_shadow_, main_shadow_cap_, n);
+        if constexpr (Adaptive) main_shadow_.add(n.hash, n.weight);
         return t;
       }
       --n.freq;
@@ -130,10 +142,8 @@ class s3fifo_engine {
     ghost_cap_ = static_cast<std::uint64_t>(static_cast<double>(capacity) * 0.90);
     while (!ghost_.empty() && ghost_.weight() > ghost_cap_) ghost_.pop_tail();
     if constexpr (Adaptive) {
-      small_shadow_cap_ = static_cast<std::uint64_t>(static_cast<double>(capacity) * 0.25);
-      main_shadow_cap_ = static_cast<std::uint64_t>(static_cast<double>(capacity) * 0.75);
-      while (!small_shadow_.empty() && small_shadow_.weight() > small_shadow_cap_) small_shadow_.pop_tail();
-      while (!main_shadow_.empty() && main_shadow_.weight() > main_shadow_cap_) main_shadow_.pop_tail();
+      small_shadow_.set_bound(static_cast<std::uint64_t>(static_cast<double>(capacity) * 0.25));
+      main_shadow_.set_bound(static_cast<std::uint64_t>(static_cast<double>(capacity) * 0.75));
     }
   }
   // S's current share (moves when adaptive).
@@ -146,7 +156,8 @@ class s3fifo_engine {
 
  private:
   static constexpr std::uint8_t threshold = Adaptive ? 1 : 2;  // libCacheSim's move-to-main-threshold
-  static constexpr double small_step = 5;                       // S change per shadow hit, × weight
+  static constexpr double small_step = 6;                       // S change per shadow hit (entries)
+  static constexpr std::size_t max_shadow_slots = std::size_t{1} << 24;
 
   struct node {
     handle prev = no_handle;
@@ -160,11 +171,6 @@ class s3fifo_engine {
 
   static std::uint64_t min_small(std::uint64_t capacity) noexcept {
     return std::max<std::uint64_t>(std::min<std::uint64_t>(capacity, 1), capacity / 100);
-  }
-  void remember(membound::detail::ghost_list& shadow, std::uint64_t cap, const node& n) {
-    if (n.weight > cap) return;
-    shadow.push_front(n.hash, n.weight);
-    while (shadow.weight() > cap) shadow.pop_tail();
   }
   void resize_small(double delta) noexcept {
     acc_ += delta;
@@ -184,15 +190,13 @@ class s3fifo_engine {
   std::uint64_t small_cap_ = 0;
   std::uint64_t admit_cap_ = 0;
   std::uint64_t ghost_cap_ = 0;
-  std::uint64_t small_shadow_cap_ = 0;
-  std::uint64_t main_shadow_cap_ = 0;
   double acc_ = 0;
   std::vector<node> nodes_;
   membound::detail::handle_list small_;
   membound::detail::handle_list main_;
   membound::detail::ghost_list ghost_;
-  membound::detail::ghost_list small_shadow_;
-  membound::detail::ghost_list main_shadow_;
+  membound::detail::shadow_set small_shadow_;
+  membound::detail::shadow_set main_shadow_;
   membound::detail::ghost_hit_memory recent_;
 };
 
@@ -203,8 +207,8 @@ class s3fifo_engine {
 // exactly). Not libCacheSim's numbers; for those use s3fifo_static.
 // Complexity: on_miss/on_insert/on_hit/on_remove expected O(1); evict amortised O(1).
 // Thread-compatible. on_insert/evict may throw std::bad_alloc (ghost growth).
-// Handles are the owner's; 24 bytes per slot plus ~40 bytes per ghost or shadow key (up to 1.9 ×
-// the capacity in keys: ghost 0.9, shadows 0.25 + 0.75).
+// Handles are the owner's; 24 bytes per slot plus ~40 bytes per ghost key (G: 90 % of the
+// capacity) plus the shadow sets (16 bytes × bit_ceil(4 × 25 % / 75 % of the resident entries)).
 // Capacity: c sets the initial S/M split and the G and shadow bounds; the owner evicts while
 // over capacity (0 allowed). A capacity change keeps S's learnt share.
 class s3fifo : public detail_s3fifo::s3fifo_engine<true> {

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "membound/detail/count_min_sketch.hpp"
-#include "membound/detail/ghost_list.hpp"
 #include "membound/detail/handle_list.hpp"
+#include "membound/detail/shadow_set.hpp"
 #include "membound/policy/policy.hpp"
 
 namespace membound::policy {
@@ -25,9 +25,9 @@ namespace membound::policy {
 // probation hit promotes to protected, whose overflow is demoted back to probation. No doorkeeper
 // and no random admission, so runs are deterministic.
 // The window/main split (window starts at 1 %) adapts in one of three ways (see adaptation):
-//   shadow (default): marginal-hit feedback. Two small shadow lists (5 % of the capacity each)
-//     remember the keys most recently evicted from the window side (rejected candidates) and from
-//     main. Every 50 shadow hits the side whose recent evictions came back 1.5× more often gets
+//   shadow (default): marginal-hit feedback. Two small shadow sets (5 % of the capacity each,
+//     by evicted weight; lossy, see detail::shadow_set) remember the keys most recently evicted
+//     from the window side (rejected candidates) and from main. Every 50 shadow hits the side whose recent evictions came back 1.5× more often gets
 //     1 % of the capacity (decisions decay by 0.8). The window may take all of protected and then
 //     probation's share, so at 100 % the policy is exactly LRU. Reacts within a few hundred
 //     requests, which is what short recency-driven traces (sprite, 2_pools) need.
@@ -36,9 +36,9 @@ namespace membound::policy {
 //   none: the static split (Caffeine simulator's plain WindowTinyLfu with 1 %).
 // Complexity: every operation O(1) (expected, for the shadow lists) except the sketch's periodic
 // O(table) aging (amortised O(1)) and a window resize (at most 1000 moves, every 50 shadow hits).
-// Thread-compatible. on_insert/evict may throw std::bad_alloc (growth). Handles are the owner's;
-// 24 bytes per slot plus the sketch (8 bytes per expected entry) plus, for shadow, up to 10 % of
-// the capacity in shadow keys (~40 bytes each).
+// Thread-compatible. on_insert may throw std::bad_alloc (growth). Handles are the owner's;
+// 24 bytes per slot plus the sketch (8 bytes per expected entry) plus, for shadow, two
+// detail::shadow_set tables (16 bytes × bit_ceil(4 × 5 % of the resident entries) each).
 // Capacity: c sets the window/protected shares and sizes the sketch; the owner evicts while over
 // capacity (0 allowed). With weights the sketch grows with the number of resident entries.
 class w_tinylfu {
@@ -86,6 +86,13 @@ class w_tinylfu {
       move(c, window_, probation_, segment::probation);
     }
     if (size() > sketch_.expected_entries() && size() <= max_grown_sketch) sketch_.resize(2 * size());
+    if (shadow_) {
+      const auto expected = static_cast<std::size_t>(static_cast<double>(size()) * shadow_fraction) + 1;
+      if (4 * expected > window_shadow_.slots() && window_shadow_.slots() < max_shadow_slots) {
+        window_shadow_.resize(2 * expected);
+        main_shadow_.resize(2 * expected);
+      }
+    }
   }
   void on_hit(handle h) noexcept {
     node& n = nodes_[h];
@@ -110,7 +117,7 @@ class w_tinylfu {
   }
   void on_remove(handle h) noexcept { list_of(nodes_[h].where).unlink(nodes_, h, nodes_[h].weight); }
 
-  handle evict() {
+  handle evict() noexcept {
     assert(size() > 0);
     const bool window_full = !window_.empty() && window_.weight() + incoming_ > window_cap_;
     const bool main_empty = probation_.empty() && protected_.empty();
@@ -137,8 +144,8 @@ class w_tinylfu {
     sample_hits_ = sample_misses_ = 0;
     window_hits_ = main_hits_ = 0;
     shadow_cap_ = static_cast<std::uint64_t>(static_cast<double>(capacity) * shadow_fraction);
-    trim(window_shadow_);
-    trim(main_shadow_);
+    window_shadow_.set_bound(shadow_cap_);
+    main_shadow_.set_bound(shadow_cap_);
     demote();
   }
   // The window's current share (moves when adaptive).
@@ -177,30 +184,25 @@ class w_tinylfu {
     return h;
   }
   // Evicts h from the window side / from main, remembering it in that side's shadow list.
-  handle take_window(handle h) {
+  handle take_window(handle h) noexcept {
     remember(window_shadow_, h);
     return take(h, window_);
   }
-  handle take_main(handle h) {
+  handle take_main(handle h) noexcept {
     remember(main_shadow_, h);
     return take(h, list_of(nodes_[h].where));
   }
-  void remember(detail::ghost_list& shadow, handle h) {
-    if (!shadow_ || nodes_[h].weight > shadow_cap_) return;
-    shadow.push_front(nodes_[h].hash, nodes_[h].weight);
-    trim(shadow);
-  }
-  void trim(detail::ghost_list& shadow) noexcept {
-    while (!shadow.empty() && shadow.weight() > shadow_cap_) shadow.pop_tail();
+  void remember(detail::shadow_set& shadow, handle h) noexcept {
+    if (shadow_) shadow.add(nodes_[h].hash, nodes_[h].weight);
   }
   // Marginal-hit feedback (the idea of libCacheSim's S3FIFOd, applied to the window/main split):
   // a miss on a key the window side evicted recently says a bigger window would have hit; one on
   // a key main evicted recently says a bigger main would have. Every shadow_decision such misses
   // the clearly winning side (by shadow_ratio) gets shadow_step of the capacity.
   void shadow_feedback(std::uint64_t hash) noexcept {
-    if (window_shadow_.erase(hash) != detail::ghost_list::absent) {
+    if (window_shadow_.take(hash)) {
       window_hits_ += 1;
-    } else if (main_shadow_.erase(hash) != detail::ghost_list::absent) {
+    } else if (main_shadow_.take(hash)) {
       main_hits_ += 1;
     } else {
       return;
@@ -312,6 +314,7 @@ class w_tinylfu {
   static constexpr double shadow_step = 0.01;
   static constexpr double shadow_ratio = 1.5;
   static constexpr double shadow_decay = 0.8;
+  static constexpr std::size_t max_shadow_slots = std::size_t{1} << 24;
 
   detail::count_min_sketch sketch_;
   double main_fraction_ = 0.99;
@@ -330,8 +333,8 @@ class w_tinylfu {
   double window_hits_ = 0;
   double main_hits_ = 0;
   std::vector<node> nodes_;
-  detail::ghost_list window_shadow_;
-  detail::ghost_list main_shadow_;
+  detail::shadow_set window_shadow_;
+  detail::shadow_set main_shadow_;
   detail::handle_list window_;
   detail::handle_list probation_;
   detail::handle_list protected_;
