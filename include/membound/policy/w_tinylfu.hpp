@@ -29,8 +29,8 @@ namespace membound::policy {
 //     by evicted weight; lossy, see detail::shadow_set) remember the keys most recently evicted
 //     from the window side (rejected candidates) and from main. Every 50 shadow hits the side whose recent evictions came back 1.5× more often gets
 //     1 % of the capacity (decisions decay by 0.8). The window may take all of protected and then
-//     probation's share, so at 100 % the policy is exactly LRU. Reacts within a few hundred
-//     requests, which is what short recency-driven traces (sprite, 2_pools) need.
+//     probation's share, up to 60 % of the capacity. Reacts within a few hundred requests, which
+//     is what short recency-driven traces (sprite, 2_pools) need.
 //   hill_climber: Caffeine's (BoundedLocalCache.climb), what its Efficiency charts show; the
 //     window takes capacity from protected only.
 //   none: the static split (Caffeine simulator's plain WindowTinyLfu with 1 %).
@@ -210,7 +210,9 @@ class w_tinylfu {
     if (window_hits_ + main_hits_ < shadow_decision) return;
     const auto q = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(static_cast<double>(capacity_) * shadow_step));
     if (window_hits_ > shadow_ratio * main_hits_) {
-      grow_window(q, true);
+      if (static_cast<double>(window_cap_ + q) <= shadow_max_window * static_cast<double>(capacity_)) {
+        grow_window(q, true);
+      }
     } else if (main_hits_ > shadow_ratio * window_hits_) {
       shrink_window(q, true);
     }
@@ -314,6 +316,7 @@ class w_tinylfu {
   static constexpr double shadow_step = 0.01;
   static constexpr double shadow_ratio = 1.5;
   static constexpr double shadow_decay = 0.8;
+  static constexpr double shadow_max_window = 0.6;  // without it Zipf(1.0) at 10 % falls to LRU's ratio
   static constexpr std::size_t max_shadow_slots = std::size_t{1} << 24;
 
   detail::count_min_sketch sketch_;
