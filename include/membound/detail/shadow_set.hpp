@@ -10,7 +10,8 @@
 
 namespace membound::detail {
 
-// Remembers keys (64-bit hashes) evicted within the last `bound` units of evicted weight. Each key
+// Remembers keys (64-bit hashes) evicted within the last `bound` units of evicted weight (the key's
+// own weight included, as a ghost FIFO trimmed to `bound` would keep it). Each key
 // goes into one direct-mapped slot (a 32-bit fingerprint and the cumulative evicted weight when it
 // was added); a later key mapping to the same slot overwrites it, and keys removed early still
 // count toward the bound, so membership is approximate: it never reports a key that was not
@@ -32,25 +33,25 @@ class shadow_set {
   // Records that `hash` (of weight w) was just evicted.
   void add(std::uint64_t hash, std::uint64_t w) noexcept {
     if (slots_.empty() || w > bound_) return;
-    evicted_ += w;
     slot& s = slots_[index(hash)];
     s.fingerprint = fingerprint(hash);
     s.at = evicted_;
+    evicted_ += w;
   }
   // Returns whether `hash` was evicted within the bound, and forgets it.
   bool take(std::uint64_t hash) noexcept {
     if (slots_.empty()) return false;
     slot& s = slots_[index(hash)];
     if (s.fingerprint != fingerprint(hash) || s.fingerprint == 0) return false;
-    const std::uint64_t age = evicted_ - s.at;
+    const std::uint64_t since = evicted_ - s.at;  // its own weight plus everything evicted after it
     s.fingerprint = 0;
-    return age < bound_;
+    return since <= bound_;
   }
   std::size_t memory_bytes() const noexcept { return slots_.capacity() * sizeof(slot); }
 
  private:
   struct slot {
-    std::uint64_t at = 0;           // evicted_ right after this key's eviction
+    std::uint64_t at = 0;           // evicted_ just before this key was added
     std::uint32_t fingerprint = 0;  // 0: empty
   };
   std::size_t index(std::uint64_t hash) const noexcept { return static_cast<std::size_t>(hash) & mask_; }
