@@ -183,7 +183,7 @@ class w_tinylfu {
     from.unlink(nodes_, h, nodes_[h].weight);
     return h;
   }
-  // Evicts h from the window side / from main, remembering it in that side's shadow list.
+  // Evicts h from the window side / from main, remembering it in that side's shadow set.
   handle take_window(handle h) noexcept {
     remember(window_shadow_, h);
     return take(h, window_);
