@@ -121,6 +121,7 @@ BENCHMARK_CAPTURE(bm_policy, fifo, std::string("fifo"))->Apply(args);
 BENCHMARK_CAPTURE(bm_policy, clock, std::string("clock"))->Apply(args);
 BENCHMARK_CAPTURE(bm_policy, sieve, std::string("sieve"))->Apply(args);
 BENCHMARK_CAPTURE(bm_policy, s3fifo, std::string("s3fifo"))->Apply(args);
+BENCHMARK_CAPTURE(bm_policy, s3fifo_static, std::string("s3fifo_static"))->Apply(args);
 BENCHMARK_CAPTURE(bm_policy, w_tinylfu, std::string("w_tinylfu"))->Apply(args);
 BENCHMARK_CAPTURE(bm_policy, arc, std::string("arc"))->Apply(args);
 BENCHMARK_CAPTURE(bm_policy, lirs, std::string("lirs"))->Apply(args);

@@ -213,7 +213,7 @@ command add_sim_command(CLI::App& parent) {
                   "lirs | arc | oracle-general | csv | u32be | u32le | i64be | webcachesim")
       ->required();
   app->add_option("--policies", args->policies,
-                  "Comma-separated: lru,fifo,clock,sieve,s3fifo,w_tinylfu,arc,lirs,two_queue,slru,belady")
+                  "Comma-separated: lru,fifo,clock,sieve,s3fifo,s3fifo_static,w_tinylfu,arc,lirs,two_queue,slru,belady")
       ->required();
   app->add_option("--sizes", args->sizes,
                   "Comma-separated cache sizes: entries (1000), percent of unique keys (10%), or bytes "

@@ -48,7 +48,7 @@ std::string size_label(double v, bool bytes) {
 }
 
 constexpr const char* palette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b",
-                                   "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#000000"};
+                                   "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#000000", "#6b8e23"};
 
 }  // namespace
 

@@ -60,9 +60,10 @@ TEST(GoldenCloudPhysics, BeladyMatchesLibCacheSimExactly) {
             (std::vector<std::uint64_t>{79256, 70724, 65481, 61594, 59645, 57599, 50873, 48974}));
 }
 
-TEST(GoldenCloudPhysics, S3FifoMatchesLibCacheSimExactly) {
+// The published algorithm is s3fifo_static; s3fifo (adaptive small queue) is pinned below.
+TEST(GoldenCloudPhysics, S3FifoStaticMatchesLibCacheSimExactly) {
   MEMBOUND_GOLDEN_TRACE(t, cloud, trace_format::oracle_general);
-  EXPECT_EQ(cloud_misses(*t, "s3fifo"),
+  EXPECT_EQ(cloud_misses(*t, "s3fifo_static"),
             (std::vector<std::uint64_t>{89307, 82387, 77041, 76791, 71300, 70343, 70455, 70355}));
 }
 
@@ -114,17 +115,30 @@ TEST(GoldenGlimpse, LirsWithinOneAndAHalfPointsOfTheCaffeineChart) {
   for (std::size_t k = 0; k < 8; ++k) EXPECT_NEAR(hit_pct(*t, "lirs", gli_sizes[k]), chart[k], 1.5) << gli_sizes[k];
 }
 
-// The references publish no S3-FIFO curve for glimpse; pinned to our values (±0.01 pp), which
-// reproduce libCacheSim's cloudPhysics goldens exactly with the same code.
+// The references publish no S3-FIFO curve for glimpse; pinned to our values (±0.01 pp).
+// s3fifo_static reproduces libCacheSim's cloudPhysics goldens exactly with the same code.
 TEST(GoldenGlimpse, S3FifoRegression) {
   MEMBOUND_GOLDEN_TRACE(t, gli, trace_format::lirs);
-  const std::array<double, 8> ours{1.21, 16.13, 31.29, 35.05, 36.61, 47.73, 52.14, 52.14};
-  for (std::size_t k = 0; k < 8; ++k) EXPECT_NEAR(hit_pct(*t, "s3fifo", gli_sizes[k]), ours[k], 0.01) << gli_sizes[k];
+  const std::array<double, 8> fixed{1.21, 16.13, 31.29, 35.05, 36.61, 47.73, 52.14, 52.14};
+  const std::array<double, 8> adaptive{1.38, 15.99, 31.34, 28.56, 27.08, 47.96, 55.53, 57.41};
+  for (std::size_t k = 0; k < 8; ++k) {
+    EXPECT_NEAR(hit_pct(*t, "s3fifo_static", gli_sizes[k]), fixed[k], 0.01) << gli_sizes[k];
+    EXPECT_NEAR(hit_pct(*t, "s3fifo", gli_sizes[k]), adaptive[k], 0.01) << gli_sizes[k];
+  }
 }
 
-// "W-TinyLFU and S3-FIFO at or above LRU on every LIRS trace". It holds except where LRU is
-// already optimal (backf, zigzag: LRU = OPT in the README) or nearly so (sprite at large sizes);
-// those cells are listed with the value we measure, so any drift still fails.
+// "W-TinyLFU and S3-FIFO at or above LRU on every LIRS trace" (13 traces × 4 sizes, gli × 8).
+// Every cell holds except these, listed with the value we measure so that any drift still fails
+// (docs/policies.md, "At or above LRU", gives the reasons):
+// - backf and zigzag, where LRU is optimal (LRU = OPT in the README), so "at or above" means
+//   optimal. W-TinyLFU: before the first reversal these traces are pure scans of new keys, and the
+//   only optimal choice is to keep the newest; glimpse's chart (its first loop returns after a
+//   scan) needs the oldest kept on the same cold ties. S3-FIFO at backf 512: the optimum evicts
+//   the keys hit earliest in a reversed sweep, an LRU-order choice FIFO queues with counters do
+//   not make (FIFO 47.36, CLOCK 35.73, SIEVE 39.82 there). S3-FIFO reaches LRU on zigzag and on
+//   backf 128/256.
+// - sprite at 768 (LRU 87.82, OPT 91.95): not reached by either (W-TinyLFU 1.3 pp short, S3-FIFO
+//   0.6 pp); both are above LRU at 128/256/512.
 struct exception_cell {
   const char* trace;
   const char* policy;
@@ -132,16 +146,11 @@ struct exception_cell {
   double hit_pct;
 };
 constexpr exception_cell below_lru[] = {
-    {"gli", "s3fifo", 2000, 52.14},     {"2_pools", "w_tinylfu", 768, 53.213},
-    {"backf", "w_tinylfu", 128, 11.22}, {"backf", "w_tinylfu", 256, 27.84},
-    {"backf", "w_tinylfu", 512, 54.71}, {"backf", "s3fifo", 128, 2.88},
-    {"backf", "s3fifo", 256, 5.74},     {"backf", "s3fifo", 512, 41.87},
-    {"sprite", "w_tinylfu", 512, 75.95}, {"sprite", "w_tinylfu", 768, 83.61},
-    {"sprite", "s3fifo", 768, 87.07},   {"zigzag", "w_tinylfu", 128, 4.34},
-    {"zigzag", "w_tinylfu", 256, 9.09}, {"zigzag", "w_tinylfu", 512, 20.55},
-    {"zigzag", "w_tinylfu", 768, 34.01}, {"zigzag", "s3fifo", 128, 0.80},
-    {"zigzag", "s3fifo", 256, 1.65},    {"zigzag", "s3fifo", 512, 3.34},
-    {"zigzag", "s3fifo", 768, 5.42},
+    {"backf", "w_tinylfu", 128, 11.36},  {"backf", "w_tinylfu", 256, 27.73},
+    {"backf", "w_tinylfu", 512, 54.44},  {"zigzag", "w_tinylfu", 128, 4.14},
+    {"zigzag", "w_tinylfu", 256, 9.02},  {"zigzag", "w_tinylfu", 512, 21.46},
+    {"zigzag", "w_tinylfu", 768, 34.06}, {"backf", "s3fifo", 512, 50.18},
+    {"sprite", "w_tinylfu", 768, 86.64}, {"sprite", "s3fifo", 768, 87.25},
 };
 
 TEST(GoldenLirsTraces, WTinyLfuAndS3FifoAtOrAboveLru) {

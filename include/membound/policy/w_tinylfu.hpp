@@ -10,37 +10,54 @@
 
 #include "membound/detail/count_min_sketch.hpp"
 #include "membound/detail/handle_list.hpp"
+#include "membound/detail/shadow_set.hpp"
 #include "membound/policy/policy.hpp"
 
 namespace membound::policy {
 
-// A small LRU admission window (1 % of the capacity) in front of a main SLRU (99 %: protected
-// 80 % of main, probation the rest), with a TinyLFU admission filter: every access (hit or miss)
-// is counted in a 4-bit count-min sketch of depth 4 that halves itself every 10 × (expected
-// entries) increments. New entries enter the window. When room is needed and the window is (or
-// would be, with the incoming weight) over its share, the window's LRU entry (the candidate)
-// competes with probation's LRU entry (the victim): the candidate is admitted into probation and
-// the victim evicted only if the sketch says the candidate is strictly more frequent; otherwise
-// the candidate is evicted. A probation hit promotes to protected, whose overflow is demoted back
-// to probation. By default the window/main split adapts with Caffeine's hill climber (the window
-// starts at 1 %; see climb()), which is what Caffeine ships and what its Efficiency charts show.
-// No doorkeeper and no random admission, so runs are deterministic.
-// Complexity: every operation O(1) except the sketch's periodic O(table) aging (amortised O(1)).
+// A small LRU admission window in front of a main SLRU (probation + protected, 80 % of main),
+// with a TinyLFU admission filter: every access (hit or miss) is counted in a 4-bit count-min
+// sketch of depth 4 that halves itself every 10 × (expected entries) increments. New entries
+// enter the window. When room is needed and the window is (or would be, with the incoming
+// weight) over its share, the window's LRU entry (the candidate) competes with probation's LRU
+// entry (the victim): the candidate is admitted into probation and the victim evicted only if the
+// sketch says the candidate is strictly more frequent; otherwise the candidate is evicted. A
+// probation hit promotes to protected, whose overflow is demoted back to probation. No doorkeeper
+// and no random admission, so runs are deterministic.
+// The window/main split (window starts at 1 %) adapts in one of three ways (see adaptation):
+//   shadow (default): marginal-hit feedback. Two small shadow sets (5 % of the capacity each,
+//     by evicted weight; lossy, see detail::shadow_set) remember the keys most recently evicted
+//     from the window side (rejected candidates) and from main. Every 50 shadow hits the side whose recent evictions came back 1.5× more often gets
+//     1 % of the capacity (decisions decay by 0.8). The window may take all of protected and then
+//     probation's share, up to 60 % of the capacity. Reacts within a few hundred requests, which
+//     is what short recency-driven traces (sprite, 2_pools) need.
+//   hill_climber: Caffeine's (BoundedLocalCache.climb), what its Efficiency charts show; the
+//     window takes capacity from protected only.
+//   none: the static split (Caffeine simulator's plain WindowTinyLfu with 1 %).
+// Complexity: every operation O(1) (expected, for the shadow lists) except the sketch's periodic
+// O(table) aging (amortised O(1)) and a window resize (at most 1000 moves, every 50 shadow hits).
 // Thread-compatible. on_insert may throw std::bad_alloc (growth). Handles are the owner's;
-// 24 bytes per slot plus the sketch (8 bytes per expected entry).
+// 24 bytes per slot plus the sketch (8 bytes per expected entry) plus, for shadow, two
+// detail::shadow_set tables (16 bytes × bit_ceil(4 × 5 % of the resident entries) each).
 // Capacity: c sets the window/protected shares and sizes the sketch; the owner evicts while over
 // capacity (0 allowed). With weights the sketch grows with the number of resident entries.
 class w_tinylfu {
  public:
   static constexpr std::string_view name = "w_tinylfu";
 
-  explicit w_tinylfu(std::uint64_t capacity = 0) : w_tinylfu(capacity, 0.01, true) {}
+  // How the window/main split moves (see the class comment).
+  enum class adaptation : std::uint8_t { none, hill_climber, shadow };
+
+  explicit w_tinylfu(std::uint64_t capacity = 0) : w_tinylfu(capacity, 0.01, adaptation::shadow) {}
   // window_fraction: the window's (initial) share of the capacity, in [0, 1] (Caffeine's
-  // 1 - percent-main). adaptive: let the hill climber move the window/main split.
+  // 1 - percent-main). adaptive: true = Caffeine's hill climber, false = static.
   w_tinylfu(std::uint64_t capacity, double window_fraction, bool adaptive)
+      : w_tinylfu(capacity, window_fraction, adaptive ? adaptation::hill_climber : adaptation::none) {}
+  w_tinylfu(std::uint64_t capacity, double window_fraction, adaptation a)
       : sketch_(static_cast<std::size_t>(std::min<std::uint64_t>(capacity, max_initial_sketch))),
         main_fraction_(1.0 - std::clamp(window_fraction, 0.0, 1.0)),
-        adaptive_(adaptive) {
+        adaptive_(a == adaptation::hill_climber),
+        shadow_(a == adaptation::shadow) {
     set_capacity(capacity);
   }
 
@@ -48,6 +65,7 @@ class w_tinylfu {
     sketch_.increment(hash);
     ++sample_misses_;
     if (adaptive_) climb();
+    if (shadow_) shadow_feedback(hash);
   }
 
   // Optional: the weight of the entry about to be inserted, so evict() knows whether the window
@@ -68,6 +86,13 @@ class w_tinylfu {
       move(c, window_, probation_, segment::probation);
     }
     if (size() > sketch_.expected_entries() && size() <= max_grown_sketch) sketch_.resize(2 * size());
+    if (shadow_) {
+      const auto expected = static_cast<std::size_t>(static_cast<double>(size()) * shadow_fraction) + 1;
+      if (4 * expected > window_shadow_.slots() && window_shadow_.slots() < max_shadow_slots) {
+        window_shadow_.resize(2 * expected);
+        main_shadow_.resize(2 * expected);
+      }
+    }
   }
   void on_hit(handle h) noexcept {
     node& n = nodes_[h];
@@ -98,15 +123,15 @@ class w_tinylfu {
     const bool main_empty = probation_.empty() && protected_.empty();
     if (window_full || main_empty) {
       const handle candidate = window_.back();
-      if (main_empty) return take(candidate, window_);
+      if (main_empty) return take_window(candidate);
       const handle victim = probation_.empty() ? protected_.back() : probation_.back();
       if (sketch_.frequency(nodes_[candidate].hash) > sketch_.frequency(nodes_[victim].hash)) {
         move(candidate, window_, probation_, segment::probation);
-        return take(victim, list_of(nodes_[victim].where));
+        return take_main(victim);
       }
-      return take(candidate, window_);
+      return take_window(candidate);
     }
-    return probation_.empty() ? take(protected_.back(), protected_) : take(probation_.back(), probation_);
+    return take_main(probation_.empty() ? protected_.back() : probation_.back());
   }
   void set_capacity(std::uint64_t capacity) noexcept {
     // Caffeine: main = (long)(c × 0.99), window = the rest, protected = (long)(main × 0.80).
@@ -117,12 +142,19 @@ class w_tinylfu {
     step_ = -climber_step * static_cast<double>(capacity);
     previous_hit_rate_ = 0;
     sample_hits_ = sample_misses_ = 0;
+    window_hits_ = main_hits_ = 0;
+    shadow_cap_ = static_cast<std::uint64_t>(static_cast<double>(capacity) * shadow_fraction);
+    window_shadow_.set_bound(shadow_cap_);
+    main_shadow_.set_bound(shadow_cap_);
     demote();
   }
   // The window's current share (moves when adaptive).
   std::uint64_t window_capacity() const noexcept { return window_cap_; }
   std::size_t size() const noexcept { return window_.size() + probation_.size() + protected_.size(); }
-  std::size_t memory_bytes() const noexcept { return nodes_.capacity() * sizeof(node) + sketch_.memory_bytes(); }
+  std::size_t memory_bytes() const noexcept {
+    return nodes_.capacity() * sizeof(node) + sketch_.memory_bytes() + window_shadow_.memory_bytes() +
+           main_shadow_.memory_bytes();
+  }
 
  private:
   // Entry-count capacities up to this size the sketch at construction; larger (byte) capacities
@@ -151,6 +183,42 @@ class w_tinylfu {
     from.unlink(nodes_, h, nodes_[h].weight);
     return h;
   }
+  // Evicts h from the window side / from main, remembering it in that side's shadow set.
+  handle take_window(handle h) noexcept {
+    remember(window_shadow_, h);
+    return take(h, window_);
+  }
+  handle take_main(handle h) noexcept {
+    remember(main_shadow_, h);
+    return take(h, list_of(nodes_[h].where));
+  }
+  void remember(detail::shadow_set& shadow, handle h) noexcept {
+    if (shadow_) shadow.add(nodes_[h].hash, nodes_[h].weight);
+  }
+  // Marginal-hit feedback (the idea of libCacheSim's S3FIFOd, applied to the window/main split):
+  // a miss on a key the window side evicted recently says a bigger window would have hit; one on
+  // a key main evicted recently says a bigger main would have. Every shadow_decision such misses
+  // the clearly winning side (by shadow_ratio) gets shadow_step of the capacity.
+  void shadow_feedback(std::uint64_t hash) noexcept {
+    if (window_shadow_.take(hash)) {
+      window_hits_ += 1;
+    } else if (main_shadow_.take(hash)) {
+      main_hits_ += 1;
+    } else {
+      return;
+    }
+    if (window_hits_ + main_hits_ < shadow_decision) return;
+    const auto q = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(static_cast<double>(capacity_) * shadow_step));
+    if (window_hits_ > shadow_ratio * main_hits_) {
+      if (static_cast<double>(window_cap_ + q) <= shadow_max_window * static_cast<double>(capacity_)) {
+        grow_window(q, true);
+      }
+    } else if (main_hits_ > shadow_ratio * window_hits_) {
+      shrink_window(q, true);
+    }
+    window_hits_ *= shadow_decay;
+    main_hits_ *= shadow_decay;
+  }
   // Caffeine's hill climber (BoundedLocalCache.climb): after each sample of sketch-sample-size
   // accesses, step the window size in the direction that raised the hit rate (reversing when it
   // fell); the step is 6.25 % of the capacity, decays by 0.98 per sample, and restarts at 6.25 %
@@ -176,13 +244,21 @@ class w_tinylfu {
     sample_hits_ = sample_misses_ = 0;
     demote();
     const auto adjust = static_cast<std::int64_t>(amount);
-    if (adjust > 0) grow_window(static_cast<std::uint64_t>(adjust));
-    if (adjust < 0) shrink_window(static_cast<std::uint64_t>(-adjust));
+    if (adjust > 0) grow_window(static_cast<std::uint64_t>(adjust), false);
+    if (adjust < 0) shrink_window(static_cast<std::uint64_t>(-adjust), false);
   }
-  void grow_window(std::uint64_t quota) noexcept {
-    if (protected_cap_ == 0) return;
-    quota = std::min(quota, protected_cap_);
-    protected_cap_ -= quota;
+  // Moves `quota` of capacity from main to the window and refills the window from main's LRU
+  // end (Caffeine's increaseWindow). Caffeine takes from protected only; with `whole_main` the
+  // window may also take probation's share, up to the whole capacity (then it is plain LRU).
+  void grow_window(std::uint64_t quota, bool whole_main) noexcept {
+    const std::uint64_t from_protected = std::min(quota, protected_cap_);
+    if (whole_main) {
+      quota = std::min(quota, capacity_ - window_cap_);
+    } else {
+      quota = from_protected;
+    }
+    if (quota == 0) return;
+    protected_cap_ -= from_protected;
     window_cap_ += quota;
     demote();
     for (int i = 0; i < transfer_limit; ++i) {
@@ -196,22 +272,31 @@ class w_tinylfu {
       quota -= nodes_[c].weight;
       move(c, from_probation ? probation_ : protected_, window_, segment::window);
     }
-    protected_cap_ += quota;
+    // What could not be moved goes back (to protected first, as it came).
+    protected_cap_ += std::min(quota, from_protected);
     window_cap_ -= quota;
   }
-  void shrink_window(std::uint64_t quota) noexcept {
+  // Moves `quota` from the window to main, the window's LRU entries into probation (Caffeine's
+  // decreaseWindow). With `whole_main`, protected regrows only up to 80 % of main.
+  void shrink_window(std::uint64_t quota, bool whole_main) noexcept {
     if (window_cap_ <= 1) return;
     quota = std::min(quota, window_cap_ - 1);
     protected_cap_ += quota;
     window_cap_ -= quota;
+    if (whole_main) {
+      protected_cap_ = std::min(protected_cap_, static_cast<std::uint64_t>(
+                                                    static_cast<double>(capacity_ - window_cap_) * 0.80));
+    }
     for (int i = 0; i < transfer_limit; ++i) {
       const handle c = window_.back();
       if (c == no_handle || quota < nodes_[c].weight) break;
       quota -= nodes_[c].weight;
       move(c, window_, probation_, segment::probation);
     }
-    protected_cap_ -= quota;
-    window_cap_ += quota;
+    if (!whole_main) {
+      protected_cap_ -= quota;
+      window_cap_ += quota;
+    }
   }
 
   void demote() noexcept {
@@ -224,10 +309,20 @@ class w_tinylfu {
   static constexpr double climber_decay = 0.98;
   static constexpr double climber_restart = 0.05;
   static constexpr int transfer_limit = 1000;  // Caffeine's QUEUE_TRANSFER_THRESHOLD
+  // Shadow feedback: list size (each), misses per decision, step, winning ratio, decay. Tuned on
+  // the LIRS traces, OLTP and glimpse (docs/policies.md).
+  static constexpr double shadow_fraction = 0.05;
+  static constexpr double shadow_decision = 50;
+  static constexpr double shadow_step = 0.01;
+  static constexpr double shadow_ratio = 1.5;
+  static constexpr double shadow_decay = 0.8;
+  static constexpr double shadow_max_window = 0.6;  // without it Zipf(1.0) at 10 % falls to LRU's ratio
+  static constexpr std::size_t max_shadow_slots = std::size_t{1} << 24;
 
   detail::count_min_sketch sketch_;
   double main_fraction_ = 0.99;
-  bool adaptive_ = true;
+  bool adaptive_ = false;
+  bool shadow_ = true;
   bool warm_ = false;
   std::uint64_t capacity_ = 0;
   double step_ = 0;
@@ -237,7 +332,12 @@ class w_tinylfu {
   std::uint64_t window_cap_ = 0;
   std::uint64_t protected_cap_ = 0;
   std::uint64_t incoming_ = 1;
+  std::uint64_t shadow_cap_ = 0;
+  double window_hits_ = 0;
+  double main_hits_ = 0;
   std::vector<node> nodes_;
+  detail::shadow_set window_shadow_;
+  detail::shadow_set main_shadow_;
   detail::handle_list window_;
   detail::handle_list probation_;
   detail::handle_list protected_;
