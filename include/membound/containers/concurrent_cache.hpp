@@ -98,7 +98,15 @@ class concurrent_cache final : public shrinkable {
   using handle = policy::handle;
   using table = detail::cache_table;
 
-  static constexpr std::uint32_t ring_size = 16;  // Caffeine's read-buffer stripe size
+  // Events buffered per (thread, shard) before the thread tries to replay them: large enough that
+  // the shard lock, the other threads' rings and the policy's memory are touched once per 64 hits.
+  static constexpr std::uint32_t ring_size = 64;
+  // A thread that is not its shard's drainer drops hits while its ring is full; after this many
+  // drops without the drainer having emptied the ring, it takes the drainer's place.
+  static constexpr std::uint32_t takeover_after = 2 * ring_size;
+  static constexpr std::uint32_t no_drainer = std::numeric_limits<std::uint32_t>::max();
+  // Low word of a buffered event: the node's generation, plus this bit for an update.
+  static constexpr std::uint64_t update_event = std::uint64_t{1} << 31;
   // Evictions per lock hold in shrink() and clear(): about 100-200 µs per hold (target: < 1 ms).
   static constexpr std::size_t shrink_batch = 1024;
   static constexpr std::uint64_t unlimited = std::numeric_limits<std::uint64_t>::max();
@@ -160,32 +168,26 @@ class concurrent_cache final : public shrinkable {
   // Returns a copy of the value for `key`, or nullopt (a miss; expired entries are misses).
   // Lock-free; on a hit writes only the calling thread's own buffers.
   std::optional<Value> get(const Key& key) {
+    if (ttl_) [[unlikely]] return get_timed(key);
     const std::uint64_t h = hash_of(key);
-    const std::size_t si = shard_index(h);
-    shard& s = shards_[si];
+    shard& s = shards_[shard_index(h)];
     detail::thread_slot& slot = detail::this_thread_slot();
     reader_state& rs = reader_for(slot);
     std::optional<Value> out;
     std::uint64_t event = 0;
-    bool expired = false;
     {
       detail::epoch_guard guard(slot);
       const node* n = find_published(s, key, h);
       if (n != nullptr) {
-        if (ttl_ && is_expired(n, now_ticks())) {
-          expired = true;
-        } else {
-          out.emplace(detail::load_value(n->value));
-          event = (static_cast<std::uint64_t>(n->handle) << 32) | n->gen;
-        }
+        out.emplace(detail::load_value(n->value));
+        event = event_of(n);
       }
     }
-    if (out) {
+    if (out) [[likely]] {
       count(rs.hits);
-      record_hit(s, rs, event);
+      record_event(s, rs, event);
     } else {
       count(rs.misses);
-      if (expired) expire(s, key, h);
     }
     return out;
   }
@@ -209,7 +211,9 @@ class concurrent_cache final : public shrinkable {
     const std::uint64_t charge = charge_of(key, value);
     if constexpr (in_place) {
       // Small trivially copyable values: update a present entry in place (no allocation, nothing
-      // to retire); allocate only for a new key, under the lock (the key copy runs there).
+      // to retire), without the lock when only entries are counted (the charge cannot change);
+      // allocate only for a new key, under the lock (the key copy runs there).
+      if (!byte_mode_ && update_lock_free(s, key, h, value)) return;
       detail::lock_guard g(s.mu);
       drain(s);
       const std::size_t found = locate(s, key, h);
@@ -265,12 +269,12 @@ class concurrent_cache final : public shrinkable {
         const node* n = find_published(s, key, h);
         if (n != nullptr && !(ttl_ && is_expired(n, now_ticks()))) {
           out.emplace(detail::load_value(n->value));
-          event = (static_cast<std::uint64_t>(n->handle) << 32) | n->gen;
+          event = event_of(n);
         }
       }
       if (out) {
         count(rs.hits);
-        record_hit(s, rs, event);
+        record_event(s, rs, event);
         return std::move(*out);
       }
     }
@@ -400,6 +404,7 @@ class concurrent_cache final : public shrinkable {
       if (const reader_state* r = readers_.find(i)) {
         st.hits += r->hits.load(std::memory_order_relaxed);
         st.misses += r->misses.load(std::memory_order_relaxed);
+        st.updates += r->updates.load(std::memory_order_relaxed);
       }
     }
     for (std::size_t i = 0; i < nshards_; ++i) {
@@ -536,17 +541,22 @@ class concurrent_cache final : public shrinkable {
 
  private:
   // One thread's hit buffer for one shard: single producer (the thread), consumers serialised by
-  // the shard lock. Lossy: when full and the lock is busy, the hit is dropped.
+  // the shard lock. Lossy: when full and the lock is busy (or another thread is the shard's
+  // drainer), the hit is dropped.
   struct alignas(detail::cache_line) ring {
     std::atomic<std::uint32_t> head{0};  // next event to replay (written under the shard lock)
     std::atomic<std::uint32_t> tail{0};  // next free slot (written by the owning thread)
+    std::uint32_t drops = 0;      // owning thread only: hits dropped since head last moved
+    std::uint32_t seen_head = 0;  // owning thread only: head when drops was last reset
     std::atomic<std::uint64_t> events[ring_size] = {};
   };
   // Per (cache, thread) state: written only by its thread (plus ring heads by drainers).
   struct alignas(detail::cache_line) reader_state {
     std::atomic<std::uint64_t> hits{0};
     std::atomic<std::uint64_t> misses{0};
-    std::unique_ptr<ring[]> rings;  // one per shard
+    std::atomic<std::uint64_t> updates{0};  // lock-free in-place updates
+    std::uint32_t index = 0;                // the thread's slot index
+    std::unique_ptr<ring[]> rings;          // one per shard
   };
   struct retired_node {
     node* n;
@@ -575,6 +585,9 @@ class concurrent_cache final : public shrinkable {
     // not invalidate the line every reader needs (false sharing measured: 2-thread hits scaled
     // 0.7x with the mutex beside tbl).
     alignas(detail::cache_line) mutable detail::mutex mu;
+    // The thread (slot index) that replays buffered hits when its ring fills (see make_room).
+    // Written only under mu, read by threads whose ring is full.
+    std::atomic<std::uint32_t> drainer{no_drainer};
     Policy policy MEMBOUND_GUARDED_BY(mu);
     std::vector<node*> nodes MEMBOUND_GUARDED_BY(mu);  // handle -> node (nullptr = free handle)
     std::vector<std::uint64_t> weights MEMBOUND_GUARDED_BY(mu);  // handle -> charge (byte mode)
@@ -727,6 +740,7 @@ class concurrent_cache final : public shrinkable {
   }
   [[gnu::noinline]] reader_state* make_reader(std::uint32_t idx) const {
     auto owned = std::make_unique<reader_state>();
+    owned->index = idx;
     owned->rings = std::make_unique<ring[]>(nshards_);
     reader_state* r = owned.release();
     readers_.at(idx).store(r, std::memory_order_release);
@@ -738,21 +752,100 @@ class concurrent_cache final : public shrinkable {
     return r;
   }
 
-  void record_hit(shard& s, reader_state& rs, std::uint64_t event) {
+  static std::uint64_t event_of(const node* n) noexcept {
+    return (static_cast<std::uint64_t>(n->handle) << 32) | n->gen.load(std::memory_order_relaxed);
+  }
+
+  // Buffers an access for the policy in the calling thread's ring for this shard.
+  [[gnu::always_inline]] void record_event(shard& s, reader_state& rs, std::uint64_t event) {
     ring& g = rs.rings[s.index];
     const std::uint32_t t = g.tail.load(std::memory_order_relaxed);
     if (t - g.head.load(std::memory_order_acquire) >= ring_size) [[unlikely]] {
-      if (!drain_if_free(s)) return;  // lossy: someone else is writing this shard
+      if (!make_room(s, rs, g)) return;  // lossy
     }
     g.events[t % ring_size].store(event, std::memory_order_relaxed);
     g.tail.store(t + 1, std::memory_order_release);
   }
 
-  [[gnu::noinline]] bool drain_if_free(shard& s) {
+  // The calling thread's ring for shard s is full: replay every thread's buffered events into the
+  // policy if this thread is the shard's drainer (or there is none, or the drainer has not emptied
+  // this ring for takeover_after hits: it is idle or gone) and the lock is free. One drainer at a
+  // time keeps the policy's memory in one core's cache (Caffeine: one maintenance thread). A
+  // thread using a shard alone is, or becomes, its drainer, so it replays every hit in order.
+  [[gnu::noinline]] bool make_room(shard& s, reader_state& rs, ring& g) {
+    const std::uint32_t d = s.drainer.load(std::memory_order_relaxed);
+    if (d != rs.index && d != no_drainer) {
+      const std::uint32_t head = g.head.load(std::memory_order_relaxed);
+      if (head != g.seen_head) {
+        g.seen_head = head;
+        g.drops = 0;
+      }
+      if (++g.drops <= takeover_after) return false;
+    }
     if (!s.mu.try_lock()) return false;
     drain(s);
+    if (d != rs.index) s.drainer.store(rs.index, std::memory_order_relaxed);
     s.mu.unlock();
+    g.drops = 0;
     return true;
+  }
+
+  // Stores `value` into the published node for `key` without the lock (in-place values, entry
+  // counting only). Returns false when the key is absent or its node was removed meanwhile (the
+  // caller then puts under the lock).
+  bool update_lock_free(shard& s, const Key& key, std::uint64_t h, const Value& value) {
+    detail::thread_slot& slot = detail::this_thread_slot();
+    reader_state& rs = reader_for(slot);
+    std::uint64_t event = 0;
+    {
+      detail::epoch_guard guard(slot);
+      node* n = const_cast<node*>(find_published(s, key, h));
+      if (n == nullptr) return false;
+      if (ttl_) {
+        static_cast<timed_node*>(n)->expiry.store(now_ticks() + ttl_ticks_,
+                                                  std::memory_order_seq_cst);
+      }
+      if constexpr (in_place) n->value.store(value, std::memory_order_seq_cst);
+      // Dekker with the remover (detail::cache_node_dead): either our store precedes the node's
+      // unpublication, or we see the mark and redo the put under the lock.
+      const std::uint32_t gen = n->gen.load(std::memory_order_seq_cst);
+      if ((gen & detail::cache_node_dead) != 0) return false;
+      event = (static_cast<std::uint64_t>(n->handle) << 32) | gen | update_event;
+    }
+    count(rs.updates);
+    record_event(s, rs, event);
+    return true;
+  }
+
+  // get() for caches with a TTL: expired entries read as misses and are removed.
+  [[gnu::noinline]] std::optional<Value> get_timed(const Key& key) {
+    const std::uint64_t h = hash_of(key);
+    shard& s = shards_[shard_index(h)];
+    detail::thread_slot& slot = detail::this_thread_slot();
+    reader_state& rs = reader_for(slot);
+    std::optional<Value> out;
+    std::uint64_t event = 0;
+    bool expired = false;
+    {
+      detail::epoch_guard guard(slot);
+      const node* n = find_published(s, key, h);
+      if (n != nullptr) {
+        if (is_expired(n, now_ticks())) {
+          expired = true;
+        } else {
+          out.emplace(detail::load_value(n->value));
+          event = event_of(n);
+        }
+      }
+    }
+    if (out) {
+      count(rs.hits);
+      record_event(s, rs, event);
+    } else {
+      count(rs.misses);
+      if (expired) expire(s, key, h);
+    }
+    return out;
   }
 
   // Replays every thread's buffered hits on this shard into the policy.
@@ -770,7 +863,14 @@ class concurrent_cache final : public shrinkable {
         const auto hd = static_cast<handle>(e >> 32);
         if (hd < s.nodes.size()) {
           const node* nd = s.nodes[hd];
-          if (nd != nullptr && nd->gen == static_cast<std::uint32_t>(e)) s.policy.on_hit(hd);
+          if (nd != nullptr &&
+              nd->gen.load(std::memory_order_relaxed) == (e & detail::cache_gen_mask)) {
+            if ((e & update_event) != 0) {
+              s.policy.on_update(hd, 1);  // lock-free updates happen only when counting entries
+            } else {
+              s.policy.on_hit(hd);
+            }
+          }
         }
       }
       g.head.store(t, std::memory_order_release);
@@ -813,8 +913,9 @@ class concurrent_cache final : public shrinkable {
         return;
       }
       n->handle = hd;
-      n->gen = ++s.gen;
+      n->gen.store(++s.gen & detail::cache_gen_mask, std::memory_order_relaxed);
       s.nodes[hd] = n;
+      mark_dead(old);
       s.tbl.load(std::memory_order_relaxed)->slot(found).store(table::pack(n), std::memory_order_seq_cst);
       if (byte_mode_) {
         s.charged = s.charged - s.weights[hd] + charge;
@@ -857,7 +958,7 @@ class concurrent_cache final : public shrinkable {
       throw;
     }
     n->handle = hd;
-    n->gen = ++s.gen;
+    n->gen.store(++s.gen & detail::cache_gen_mask, std::memory_order_relaxed);
     s.nodes[hd] = n;
     if (byte_mode_) s.weights[hd] = charge;
     table* t = s.tbl.load(std::memory_order_relaxed);
@@ -924,12 +1025,21 @@ class concurrent_cache final : public shrinkable {
 
   // Unlinks node n (hash h, found at `slot`, already removed from the policy) and retires it.
   void remove_locked(shard& s, std::size_t slot, node* n, std::uint64_t h) MEMBOUND_REQUIRES(s.mu) {
+    mark_dead(n);
     s.tbl.load(std::memory_order_relaxed)->erase(h, slot);
     --s.live;
     if (byte_mode_) s.charged -= s.weights[n->handle];
     s.node_bytes -= footprint(n);
     release_handle(s, n->handle);
     retire(s, n);
+  }
+
+  // Before unpublishing n: see detail::cache_node_dead.
+  static void mark_dead(node* n) noexcept {
+    if constexpr (in_place) {
+      n->gen.store(n->gen.load(std::memory_order_relaxed) | detail::cache_node_dead,
+                   std::memory_order_seq_cst);
+    }
   }
 
   // Evicts the policy's victim. Returns {1, bytes accounted}.

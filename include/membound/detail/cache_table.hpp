@@ -84,10 +84,19 @@ Value load_value(const std::atomic<Value>& v) noexcept {
 // An entry. The key, handle and generation never change once published; the value changes only in
 // place for cache_value_in_place types (see above), so readers copy it without a lock while the
 // node is protected by their epoch.
+//
+// gen's top bit (cache_node_dead) is set, with a seq_cst store, by the writer that removes the node
+// before it unpublishes it; a lock-free in-place update stores its value (seq_cst) and then loads
+// gen (seq_cst): if the bit is clear, the store happened before the node left the index (Dekker),
+// else the update is redone under the shard lock.
+inline constexpr std::uint32_t cache_node_dead = 0x80000000U;
+inline constexpr std::uint32_t cache_gen_mask = 0x7fffffffU;
+
 template <class Key, class Value>
 struct cache_node {
-  std::uint32_t handle;  // the policy's handle (the shard's slot in handle -> node)
-  std::uint32_t gen;     // distinguishes nodes that reuse a handle (validates buffered hits)
+  std::uint32_t handle;            // the policy's handle (the shard's slot in handle -> node)
+  std::atomic<std::uint32_t> gen;  // distinguishes nodes that reuse a handle (validates buffered
+                                   // hits); top bit: removed (see above)
   Key key;
   cache_value_storage<Value> value;
 };
