@@ -100,11 +100,14 @@ class concurrent_cache final : public shrinkable {
 
   // Events buffered per (thread, shard) before the thread tries to replay them: large enough that
   // the shard lock, the other threads' rings and the policy's memory are touched once per 64 hits.
-  static constexpr std::uint32_t ring_size = 64;
+  static constexpr std::uint32_t ring_size = 128;
   // A thread that is not its shard's drainer drops hits while its ring is full; after this many
   // drops without the drainer having emptied the ring, it takes the drainer's place.
   static constexpr std::uint32_t takeover_after = 2 * ring_size;
   static constexpr std::uint32_t no_drainer = std::numeric_limits<std::uint32_t>::max();
+  // A thread that is not its shard's drainer buffers one hit in this many: the drainer reads the
+  // other threads' rings, so every buffered event costs a cache-line transfer between cores.
+  static constexpr std::uint32_t non_drainer_sampling = 4;
   // Low word of a buffered event: the node's generation, plus this bit for an update.
   static constexpr std::uint64_t update_event = std::uint64_t{1} << 31;
   // Evictions per lock hold in shrink() and clear(): about 100-200 µs per hold (target: < 1 ms).
@@ -548,6 +551,7 @@ class concurrent_cache final : public shrinkable {
     std::atomic<std::uint32_t> tail{0};  // next free slot (written by the owning thread)
     std::uint32_t drops = 0;      // owning thread only: hits dropped since head last moved
     std::uint32_t seen_head = 0;  // owning thread only: head when drops was last reset
+    std::uint32_t skipped = 0;    // owning thread only: hits seen while not the drainer
     std::atomic<std::uint64_t> events[ring_size] = {};
   };
   // Per (cache, thread) state: written only by its thread (plus ring heads by drainers).
@@ -581,13 +585,13 @@ class concurrent_cache final : public shrinkable {
     // First cache line: what lock-free readers load, never written on the hit path.
     const std::size_t index;
     std::atomic<table*> tbl{nullptr};  // the index: read lock-free, replaced under mu
+    // The thread (slot index) that replays buffered hits when its ring fills (see make_room).
+    // Written under mu, and only when another thread takes over (rare); read on every hit.
+    std::atomic<std::uint32_t> drainer{no_drainer};
     // Everything writers touch starts on its own line, so try_lock/unlock and counter updates do
     // not invalidate the line every reader needs (false sharing measured: 2-thread hits scaled
     // 0.7x with the mutex beside tbl).
     alignas(detail::cache_line) mutable detail::mutex mu;
-    // The thread (slot index) that replays buffered hits when its ring fills (see make_room).
-    // Written only under mu, read by threads whose ring is full.
-    std::atomic<std::uint32_t> drainer{no_drainer};
     Policy policy MEMBOUND_GUARDED_BY(mu);
     std::vector<node*> nodes MEMBOUND_GUARDED_BY(mu);  // handle -> node (nullptr = free handle)
     std::vector<std::uint64_t> weights MEMBOUND_GUARDED_BY(mu);  // handle -> charge (byte mode)
@@ -759,6 +763,10 @@ class concurrent_cache final : public shrinkable {
   // Buffers an access for the policy in the calling thread's ring for this shard.
   [[gnu::always_inline]] void record_event(shard& s, reader_state& rs, std::uint64_t event) {
     ring& g = rs.rings[s.index];
+    const std::uint32_t d = s.drainer.load(std::memory_order_relaxed);
+    if (d != rs.index && d != no_drainer) {
+      if (++g.skipped % non_drainer_sampling != 0) return;  // lossy: sampled
+    }
     const std::uint32_t t = g.tail.load(std::memory_order_relaxed);
     if (t - g.head.load(std::memory_order_acquire) >= ring_size) [[unlikely]] {
       if (!make_room(s, rs, g)) return;  // lossy
@@ -848,9 +856,14 @@ class concurrent_cache final : public shrinkable {
     return out;
   }
 
-  // Replays every thread's buffered hits on this shard into the policy.
+  // Replays every thread's buffered hits on this shard into the policy: validates each event
+  // (the handle still holds the node that was hit) into a batch, then hands the batch to the
+  // policy in one call (policy::replay_hits).
   void drain(shard& s) MEMBOUND_REQUIRES(s.mu) {
     const std::uint32_t n = readers_high_.load(std::memory_order_acquire);
+    handle batch[ring_size];
+    node* const* const nodes = s.nodes.data();
+    const std::size_t handles = s.nodes.size();
     for (std::uint32_t i = 0; i < n; ++i) {
       reader_state* r = readers_.find(i);
       if (r == nullptr) continue;
@@ -858,21 +871,25 @@ class concurrent_cache final : public shrinkable {
       const std::uint32_t t = g.tail.load(std::memory_order_acquire);
       std::uint32_t h = g.head.load(std::memory_order_relaxed);
       if (h == t) continue;
+      std::size_t nb = 0;
       for (; h != t; ++h) {
         const std::uint64_t e = g.events[h % ring_size].load(std::memory_order_relaxed);
         const auto hd = static_cast<handle>(e >> 32);
-        if (hd < s.nodes.size()) {
-          const node* nd = s.nodes[hd];
-          if (nd != nullptr &&
-              nd->gen.load(std::memory_order_relaxed) == (e & detail::cache_gen_mask)) {
-            if ((e & update_event) != 0) {
-              s.policy.on_update(hd, 1);  // lock-free updates happen only when counting entries
-            } else {
-              s.policy.on_hit(hd);
-            }
-          }
+        if (hd >= handles) continue;
+        const node* nd = nodes[hd];
+        if (nd == nullptr || nd->gen.load(std::memory_order_relaxed) != (e & detail::cache_gen_mask))
+          continue;
+        if constexpr (policy::update_is_hit<Policy>) {
+          batch[nb++] = hd;
+        } else if ((e & update_event) != 0) {
+          policy::replay_hits(s.policy, batch, nb);
+          nb = 0;
+          s.policy.on_update(hd, 1);  // lock-free updates happen only when counting entries
+        } else {
+          batch[nb++] = hd;
         }
       }
+      policy::replay_hits(s.policy, batch, nb);
       g.head.store(t, std::memory_order_release);
     }
   }

@@ -179,22 +179,23 @@ class cache_table {
   // Reader (inside an epoch guard) and writer: the node whose key satisfies eq, or nullptr.
   template <class Node, class Eq>
   Node* find(std::uint64_t h, Eq&& eq) const {
-    const std::uint64_t tag = tag_of(h);
+    const std::uint64_t tags = tag_of(h) * 0x0101010101010101ULL;
     const group* gs = groups_begin();
     std::size_t g = home(h);
-    for (std::size_t visited = 0; visited < groups_; ++visited, g = next(g)) {
+    std::size_t left = groups_;
+    for (;;) {
       const group& gr = gs[g];
       const std::uint64_t ctrl = gr.ctrl.load(std::memory_order_seq_cst);
-      for (std::uint64_t m = match(ctrl, tag); m != 0; m &= m - 1) {
+      for (std::uint64_t m = match_spread(ctrl, tags); m != 0; m &= m - 1) {
         const std::uint64_t w = gr.slot[lane(m)].load(std::memory_order_seq_cst);
-        if (w != 0) {
+        if (w != 0) [[likely]] {
           Node* n = unpack<Node>(w);
-          if (eq(*n)) return n;
+          if (eq(*n)) [[likely]] return n;
         }
       }
-      if ((ctrl >> 56) == 0) return nullptr;
+      if ((ctrl >> 56) == 0 || --left == 0) [[likely]] return nullptr;
+      g = next(g);
     }
-    return nullptr;
   }
 
   // Writer: the slot index holding the node whose key satisfies eq, or npos.
@@ -322,8 +323,12 @@ class cache_table {
 
   // Bit 8j+7 set for each of bytes 0-6 of ctrl equal to tag (exact SWAR zero-byte test).
   static std::uint64_t match(std::uint64_t ctrl, std::uint64_t tag) noexcept {
+    return match_spread(ctrl, tag * 0x0101010101010101ULL);
+  }
+  // match() with the tag already copied into every byte.
+  static std::uint64_t match_spread(std::uint64_t ctrl, std::uint64_t tags) noexcept {
     constexpr std::uint64_t lo7 = 0x7f7f7f7f7f7f7f7fULL;
-    const std::uint64_t x = ctrl ^ (tag * 0x0101010101010101ULL);
+    const std::uint64_t x = ctrl ^ tags;
     const std::uint64_t zero = ~(((x & lo7) + lo7) | x | lo7);
     return zero & 0x0080808080808080ULL;  // byte 7 is the overflow count, not a slot
   }
