@@ -53,15 +53,22 @@ struct default_weigher {
 // a lock-free atomic updated in place. A read hit copies the value, records (handle,
 // generation) in the calling thread's own ring buffer for that shard and bumps the thread's own hit
 // counter: it writes no memory shared with other threads. The rings are replayed into the policy
-// (policy.on_hit) under the shard lock before every write to that shard and, with try_lock, when a
-// ring fills; when the lock is busy the hit is dropped (LRU order becomes approximate under
-// contention only: a single thread's hits all reach the policy, in order). Removed nodes are freed
-// by epoch-based reclamation (detail/cache_epoch.hpp) once no reader can hold them.
+// (in batches, policy::replay_hits) under the shard lock before every write to that shard and,
+// with try_lock, when a ring fills. Only one thread at a time replays full rings (the shard's
+// drainer, as Caffeine keeps one maintenance thread), so the policy's memory stays in one core's
+// cache; other threads buffer one hit in four for it and drop hits while their ring is full or the
+// lock is busy, and take the drainer's place when it stops emptying their ring. LRU order is
+// therefore approximate under concurrency only: a thread using a shard alone is its drainer and all
+// its hits reach the policy, in order. When only entries are counted, a put of a present key with
+// an in-place value is lock-free too: it stores the value into the published node and buffers the
+// access like a hit (detail::cache_node_dead makes it linearizable against removals). Removed
+// nodes are freed by epoch-based reclamation (detail/cache_epoch.hpp) once no reader can hold them.
 //
 // Complexity: get / contains: O(1) expected, lock-free (no lock, no shared write on a hit).
-// put / erase / get_or_load miss: O(1) expected amortised, under the shard's mutex, plus replaying
-// the buffered hits (at most 16 per reading thread). shrink(): O(entries removed), in lock holds of
-// at most 1024 evictions per shard. size(), capacity(): O(shards). stats(): O(shards + threads).
+// put of a present key with an in-place value (entry-bounded caches): O(1) expected, lock-free.
+// Other puts, erase, get_or_load miss: O(1) expected amortised, under the shard's mutex, plus
+// replaying the buffered hits (at most 128 per thread). shrink(): O(entries removed), in lock holds
+// of at most 1024 evictions per shard. size(), capacity(): O(shards). stats(): O(shards + threads).
 // Thread-safety: thread-safe. Every member may be called concurrently from any thread, except the
 // destructor. Hash, Weigher, the loader and Key/Value copies run on the calling thread; Key/Value
 // destructors may run on any thread that writes the cache; none of them may call back into the same
@@ -98,8 +105,9 @@ class concurrent_cache final : public shrinkable {
   using handle = policy::handle;
   using table = detail::cache_table;
 
-  // Events buffered per (thread, shard) before the thread tries to replay them: large enough that
-  // the shard lock, the other threads' rings and the policy's memory are touched once per 64 hits.
+  // Events buffered per (thread, shard) before the thread tries to replay them: the shard lock and
+  // the other threads' rings are touched once per 128 hits (64 scaled 1.78x from 1 to 2 threads,
+  // 128 1.8-2.0x, bench/cache_bench.cpp; 1 KiB per thread and shard).
   static constexpr std::uint32_t ring_size = 128;
   // A thread that is not its shard's drainer drops hits while its ring is full; after this many
   // drops without the drainer having emptied the ring, it takes the drainer's place.
