@@ -196,7 +196,7 @@ class concurrent_cache final : public shrinkable {
     }
     if (out) [[likely]] {
       count(rs.hits);
-      record_event(s, rs, event);
+      record_event(s, rs, slot, event);
     } else {
       count(rs.misses);
     }
@@ -285,7 +285,7 @@ class concurrent_cache final : public shrinkable {
       }
       if (out) {
         count(rs.hits);
-        record_event(s, rs, event);
+        record_event(s, rs, slot, event);
         return std::move(*out);
       }
     }
@@ -559,7 +559,6 @@ class concurrent_cache final : public shrinkable {
     std::atomic<std::uint32_t> tail{0};  // next free slot (written by the owning thread)
     std::uint32_t drops = 0;      // owning thread only: hits dropped since head last moved
     std::uint32_t seen_head = 0;  // owning thread only: head when drops was last reset
-    std::uint32_t skipped = 0;    // owning thread only: hits seen while not the drainer
     std::atomic<std::uint64_t> events[ring_size] = {};
   };
   // Per (cache, thread) state: written only by its thread (plus ring heads by drainers).
@@ -567,8 +566,9 @@ class concurrent_cache final : public shrinkable {
     std::atomic<std::uint64_t> hits{0};
     std::atomic<std::uint64_t> misses{0};
     std::atomic<std::uint64_t> updates{0};  // lock-free in-place updates
-    std::uint32_t index = 0;                // the thread's slot index
-    std::unique_ptr<ring[]> rings;          // one per shard
+    // Read by drainers on other cores: on its own line, never written after creation.
+    alignas(detail::cache_line) std::uint32_t index = 0;  // the thread's slot index
+    std::unique_ptr<ring[]> rings;                        // one per shard
   };
   struct retired_node {
     node* n;
@@ -769,12 +769,13 @@ class concurrent_cache final : public shrinkable {
   }
 
   // Buffers an access for the policy in the calling thread's ring for this shard.
-  [[gnu::always_inline]] void record_event(shard& s, reader_state& rs, std::uint64_t event) {
-    ring& g = rs.rings[s.index];
+  [[gnu::always_inline]] void record_event(shard& s, reader_state& rs, detail::thread_slot& slot,
+                                          std::uint64_t event) {
     const std::uint32_t d = s.drainer.load(std::memory_order_relaxed);
-    if (d != rs.index && d != no_drainer) {
-      if (++g.skipped % non_drainer_sampling != 0) return;  // lossy: sampled
+    if (d != slot.index && d != no_drainer) {
+      if (++slot.sample % non_drainer_sampling != 0) return;  // lossy: sampled
     }
+    ring& g = rs.rings[s.index];
     const std::uint32_t t = g.tail.load(std::memory_order_relaxed);
     if (t - g.head.load(std::memory_order_acquire) >= ring_size) [[unlikely]] {
       if (!make_room(s, rs, g)) return;  // lossy
@@ -788,7 +789,7 @@ class concurrent_cache final : public shrinkable {
   // this ring for takeover_after hits: it is idle or gone) and the lock is free. One drainer at a
   // time keeps the policy's memory in one core's cache (Caffeine: one maintenance thread). A
   // thread using a shard alone is, or becomes, its drainer, so it replays every hit in order.
-  [[gnu::noinline]] bool make_room(shard& s, reader_state& rs, ring& g) {
+  [[gnu::noinline]] bool make_room(shard& s, const reader_state& rs, ring& g) {
     const std::uint32_t d = s.drainer.load(std::memory_order_relaxed);
     if (d != rs.index && d != no_drainer) {
       const std::uint32_t head = g.head.load(std::memory_order_relaxed);
@@ -829,7 +830,7 @@ class concurrent_cache final : public shrinkable {
       event = (static_cast<std::uint64_t>(n->handle) << 32) | gen | update_event;
     }
     count(rs.updates);
-    record_event(s, rs, event);
+    record_event(s, rs, slot, event);
     return true;
   }
 
@@ -856,7 +857,7 @@ class concurrent_cache final : public shrinkable {
     }
     if (out) {
       count(rs.hits);
-      record_event(s, rs, event);
+      record_event(s, rs, slot, event);
     } else {
       count(rs.misses);
       if (expired) expire(s, key, h);

@@ -58,6 +58,10 @@ struct alignas(cache_line) thread_slot {
   // One-entry cache of the owning thread's per-cache state (see concurrent_cache::reader_for).
   std::uint64_t last_owner = 0;
   void* last_state = nullptr;
+  // Counts the hits a thread that is not a shard's drainer saw, to sample the ones it buffers
+  // (see concurrent_cache::record_event); here rather than in the ring so that the ring lines the
+  // drainer reads are not written on every hit.
+  std::uint32_t sample = 0;
 };
 
 // Unique ids of caches (never reused), so a stale last_owner can never match a new cache.
