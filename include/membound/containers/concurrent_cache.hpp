@@ -61,7 +61,7 @@ struct default_weigher {
 // therefore approximate under concurrency only: a thread using a shard alone is its drainer and all
 // its hits reach the policy, in order. When only entries are counted, a put of a present key with
 // an in-place value is lock-free too: it stores the value into the published node and buffers the
-// access like a hit (detail::cache_node_dead makes it linearizable against removals). Removed
+// access like a hit (see update_lock_free for why that is linearizable). Removed
 // nodes are freed by epoch-based reclamation (detail/cache_epoch.hpp) once no reader can hold them.
 //
 // Complexity: get / contains: O(1) expected, lock-free (no lock, no shared write on a hit).
@@ -765,7 +765,7 @@ class concurrent_cache final : public shrinkable {
   }
 
   static std::uint64_t event_of(const node* n) noexcept {
-    return (static_cast<std::uint64_t>(n->handle) << 32) | n->gen.load(std::memory_order_relaxed);
+    return (static_cast<std::uint64_t>(n->handle) << 32) | n->gen;
   }
 
   // Buffers an access for the policy in the calling thread's ring for this shard.
@@ -808,8 +808,7 @@ class concurrent_cache final : public shrinkable {
   }
 
   // Stores `value` into the published node for `key` without the lock (in-place values, entry
-  // counting only). Returns false when the key is absent or its node was removed meanwhile (the
-  // caller then puts under the lock).
+  // counting only). Returns false when the key is absent (the caller then puts under the lock).
   bool update_lock_free(shard& s, const Key& key, std::uint64_t h, const Value& value) {
     detail::thread_slot& slot = detail::this_thread_slot();
     reader_state& rs = reader_for(slot);
@@ -820,14 +819,14 @@ class concurrent_cache final : public shrinkable {
       if (n == nullptr) return false;
       if (ttl_) {
         static_cast<timed_node*>(n)->expiry.store(now_ticks() + ttl_ticks_,
-                                                  std::memory_order_seq_cst);
+                                                  std::memory_order_relaxed);
       }
-      if constexpr (in_place) n->value.store(value, std::memory_order_seq_cst);
-      // Dekker with the remover (detail::cache_node_dead): either our store precedes the node's
-      // unpublication, or we see the mark and redo the put under the lock.
-      const std::uint32_t gen = n->gen.load(std::memory_order_seq_cst);
-      if ((gen & detail::cache_node_dead) != 0) return false;
-      event = (static_cast<std::uint64_t>(n->handle) << 32) | gen | update_event;
+      // A writer may unpublish n (erase, eviction) between our lookup and this store. The put is
+      // still linearizable: it can take effect just before that removal, which falls inside this
+      // call (after the lookup that found n published, before the store); readers that read the
+      // value from n found it before the removal. So no check and no retry are needed.
+      if constexpr (in_place) n->value.store(value, std::memory_order_release);
+      event = event_of(n) | update_event;
     }
     count(rs.updates);
     record_event(s, rs, slot, event);
@@ -886,8 +885,7 @@ class concurrent_cache final : public shrinkable {
         const auto hd = static_cast<handle>(e >> 32);
         if (hd >= handles) continue;
         const node* nd = nodes[hd];
-        if (nd == nullptr || nd->gen.load(std::memory_order_relaxed) != (e & detail::cache_gen_mask))
-          continue;
+        if (nd == nullptr || nd->gen != (e & detail::cache_gen_mask)) continue;
         if constexpr (policy::update_is_hit<Policy>) {
           batch[nb++] = hd;
         } else if ((e & update_event) != 0) {
@@ -939,9 +937,8 @@ class concurrent_cache final : public shrinkable {
         return;
       }
       n->handle = hd;
-      n->gen.store(++s.gen & detail::cache_gen_mask, std::memory_order_relaxed);
+      n->gen = ++s.gen & detail::cache_gen_mask;
       s.nodes[hd] = n;
-      mark_dead(old);
       s.tbl.load(std::memory_order_relaxed)->slot(found).store(table::pack(n), std::memory_order_seq_cst);
       if (byte_mode_) {
         s.charged = s.charged - s.weights[hd] + charge;
@@ -984,7 +981,7 @@ class concurrent_cache final : public shrinkable {
       throw;
     }
     n->handle = hd;
-    n->gen.store(++s.gen & detail::cache_gen_mask, std::memory_order_relaxed);
+    n->gen = ++s.gen & detail::cache_gen_mask;
     s.nodes[hd] = n;
     if (byte_mode_) s.weights[hd] = charge;
     table* t = s.tbl.load(std::memory_order_relaxed);
@@ -1051,21 +1048,12 @@ class concurrent_cache final : public shrinkable {
 
   // Unlinks node n (hash h, found at `slot`, already removed from the policy) and retires it.
   void remove_locked(shard& s, std::size_t slot, node* n, std::uint64_t h) MEMBOUND_REQUIRES(s.mu) {
-    mark_dead(n);
     s.tbl.load(std::memory_order_relaxed)->erase(h, slot);
     --s.live;
     if (byte_mode_) s.charged -= s.weights[n->handle];
     s.node_bytes -= footprint(n);
     release_handle(s, n->handle);
     retire(s, n);
-  }
-
-  // Before unpublishing n: see detail::cache_node_dead.
-  static void mark_dead(node* n) noexcept {
-    if constexpr (in_place) {
-      n->gen.store(n->gen.load(std::memory_order_relaxed) | detail::cache_node_dead,
-                   std::memory_order_seq_cst);
-    }
   }
 
   // Evicts the policy's victim. Returns {1, bytes accounted}.
