@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -264,6 +265,44 @@ TEST(CacheTest, InPlaceUpdatesRechargeTheEntry) {
   EXPECT_LT(c.memory_bytes(), with_entry + 4096);  // no underflow from a stale footprint
   c.put(2, 200'000);  // heavier than the whole capacity
   EXPECT_FALSE(c.contains(2));
+}
+
+// Another thread that read the shard a lot became its drainer and exited: the next thread using
+// the shard alone takes over and from then on every hit reaches the policy, in order.
+TEST(CacheTest, ThreadUsingAShardAloneTakesOverFromAnIdleDrainer) {
+  constexpr int n = 32;
+  lru_cache<int, int> c(entries(n));
+  for (int k = 0; k < n; ++k) c.put(k, k);
+  std::thread other([&c] {
+    for (int i = 0; i < 10'000; ++i) ASSERT_TRUE(c.get(i % n).has_value());
+  });
+  other.join();
+  for (int i = 0; i < 10'000; ++i) ASSERT_TRUE(c.get(i % n).has_value());  // takes over
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(c.get(0).has_value());        // 0 most recent
+  for (int k = 1; k < n; ++k) ASSERT_TRUE(c.get(k).has_value());          // then 0 least
+  c.put(n, n);
+  EXPECT_FALSE(c.contains(0));
+  for (int k = 1; k <= n; ++k) EXPECT_TRUE(c.contains(k)) << k;
+}
+
+// Updates of present keys with in-place values skip the lock but count, read back and refresh
+// the entry like a hit.
+TEST(CacheTest, InPlaceUpdatesCountReadBackAndRefreshRecency) {
+  lru_cache<int, std::uint64_t> c(entries(3));
+  c.put(1, 10);
+  c.put(2, 20);
+  c.put(3, 30);
+  c.put(1, 11);  // 1 becomes most recent: 2 is now the victim
+  EXPECT_EQ(c.stats().updates, 1u);
+  EXPECT_EQ(c.get(1), 11u);
+  c.put(4, 40);
+  EXPECT_FALSE(c.contains(2));
+  EXPECT_TRUE(c.contains(1));
+  EXPECT_TRUE(c.contains(3));
+  c.erase(1);
+  c.put(1, 12);  // absent again: a plain insert
+  EXPECT_EQ(c.get(1), 12u);
+  EXPECT_EQ(c.stats().updates, 1u);
 }
 
 TEST(CacheTest, ShrinkableSnapshotReportsKindCache) {

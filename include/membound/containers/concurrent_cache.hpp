@@ -53,15 +53,22 @@ struct default_weigher {
 // a lock-free atomic updated in place. A read hit copies the value, records (handle,
 // generation) in the calling thread's own ring buffer for that shard and bumps the thread's own hit
 // counter: it writes no memory shared with other threads. The rings are replayed into the policy
-// (policy.on_hit) under the shard lock before every write to that shard and, with try_lock, when a
-// ring fills; when the lock is busy the hit is dropped (LRU order becomes approximate under
-// contention only: a single thread's hits all reach the policy, in order). Removed nodes are freed
-// by epoch-based reclamation (detail/cache_epoch.hpp) once no reader can hold them.
+// (in batches, policy::replay_hits) under the shard lock before every write to that shard and,
+// with try_lock, when a ring fills. Only one thread at a time replays full rings (the shard's
+// drainer, as Caffeine keeps one maintenance thread), so the policy's memory stays in one core's
+// cache; other threads buffer one hit in four for it and drop hits while their ring is full or the
+// lock is busy, and take the drainer's place when it stops emptying their ring. LRU order is
+// therefore approximate under concurrency only: a thread using a shard alone is its drainer and all
+// its hits reach the policy, in order. When only entries are counted, a put of a present key with
+// an in-place value is lock-free too: it stores the value into the published node and buffers the
+// access like a hit (see update_lock_free for why that is linearizable). Removed
+// nodes are freed by epoch-based reclamation (detail/cache_epoch.hpp) once no reader can hold them.
 //
 // Complexity: get / contains: O(1) expected, lock-free (no lock, no shared write on a hit).
-// put / erase / get_or_load miss: O(1) expected amortised, under the shard's mutex, plus replaying
-// the buffered hits (at most 16 per reading thread). shrink(): O(entries removed), in lock holds of
-// at most 1024 evictions per shard. size(), capacity(): O(shards). stats(): O(shards + threads).
+// put of a present key with an in-place value (entry-bounded caches): O(1) expected, lock-free.
+// Other puts, erase, get_or_load miss: O(1) expected amortised, under the shard's mutex, plus
+// replaying the buffered hits (at most 128 per thread). shrink(): O(entries removed), in lock holds
+// of at most 1024 evictions per shard. size(), capacity(): O(shards). stats(): O(shards + threads).
 // Thread-safety: thread-safe. Every member may be called concurrently from any thread, except the
 // destructor. Hash, Weigher, the loader and Key/Value copies run on the calling thread; Key/Value
 // destructors may run on any thread that writes the cache; none of them may call back into the same
@@ -98,7 +105,19 @@ class concurrent_cache final : public shrinkable {
   using handle = policy::handle;
   using table = detail::cache_table;
 
-  static constexpr std::uint32_t ring_size = 16;  // Caffeine's read-buffer stripe size
+  // Events buffered per (thread, shard) before the thread tries to replay them: the shard lock and
+  // the other threads' rings are touched once per 128 hits (64 scaled 1.78x from 1 to 2 threads,
+  // 128 1.8-2.0x, bench/cache_bench.cpp; 1 KiB per thread and shard).
+  static constexpr std::uint32_t ring_size = 128;
+  // A thread that is not its shard's drainer drops hits while its ring is full; after this many
+  // drops without the drainer having emptied the ring, it takes the drainer's place.
+  static constexpr std::uint32_t takeover_after = 2 * ring_size;
+  static constexpr std::uint32_t no_drainer = std::numeric_limits<std::uint32_t>::max();
+  // A thread that is not its shard's drainer buffers one hit in this many: the drainer reads the
+  // other threads' rings, so every buffered event costs a cache-line transfer between cores.
+  static constexpr std::uint32_t non_drainer_sampling = 4;
+  // Low word of a buffered event: the node's generation, plus this bit for an update.
+  static constexpr std::uint64_t update_event = std::uint64_t{1} << 31;
   // Evictions per lock hold in shrink() and clear(): about 100-200 µs per hold (target: < 1 ms).
   static constexpr std::size_t shrink_batch = 1024;
   static constexpr std::uint64_t unlimited = std::numeric_limits<std::uint64_t>::max();
@@ -160,32 +179,26 @@ class concurrent_cache final : public shrinkable {
   // Returns a copy of the value for `key`, or nullopt (a miss; expired entries are misses).
   // Lock-free; on a hit writes only the calling thread's own buffers.
   std::optional<Value> get(const Key& key) {
+    if (ttl_) [[unlikely]] return get_timed(key);
     const std::uint64_t h = hash_of(key);
-    const std::size_t si = shard_index(h);
-    shard& s = shards_[si];
+    shard& s = shards_[shard_index(h)];
     detail::thread_slot& slot = detail::this_thread_slot();
     reader_state& rs = reader_for(slot);
     std::optional<Value> out;
     std::uint64_t event = 0;
-    bool expired = false;
     {
       detail::epoch_guard guard(slot);
       const node* n = find_published(s, key, h);
       if (n != nullptr) {
-        if (ttl_ && is_expired(n, now_ticks())) {
-          expired = true;
-        } else {
-          out.emplace(detail::load_value(n->value));
-          event = (static_cast<std::uint64_t>(n->handle) << 32) | n->gen;
-        }
+        out.emplace(detail::load_value(n->value));
+        event = event_of(n);
       }
     }
-    if (out) {
+    if (out) [[likely]] {
       count(rs.hits);
-      record_hit(s, rs, event);
+      record_event(s, rs, slot, event);
     } else {
       count(rs.misses);
-      if (expired) expire(s, key, h);
     }
     return out;
   }
@@ -209,7 +222,9 @@ class concurrent_cache final : public shrinkable {
     const std::uint64_t charge = charge_of(key, value);
     if constexpr (in_place) {
       // Small trivially copyable values: update a present entry in place (no allocation, nothing
-      // to retire); allocate only for a new key, under the lock (the key copy runs there).
+      // to retire), without the lock when only entries are counted (the charge cannot change);
+      // allocate only for a new key, under the lock (the key copy runs there).
+      if (!byte_mode_ && update_lock_free(s, key, h, value)) return;
       detail::lock_guard g(s.mu);
       drain(s);
       const std::size_t found = locate(s, key, h);
@@ -265,12 +280,12 @@ class concurrent_cache final : public shrinkable {
         const node* n = find_published(s, key, h);
         if (n != nullptr && !(ttl_ && is_expired(n, now_ticks()))) {
           out.emplace(detail::load_value(n->value));
-          event = (static_cast<std::uint64_t>(n->handle) << 32) | n->gen;
+          event = event_of(n);
         }
       }
       if (out) {
         count(rs.hits);
-        record_hit(s, rs, event);
+        record_event(s, rs, slot, event);
         return std::move(*out);
       }
     }
@@ -400,6 +415,7 @@ class concurrent_cache final : public shrinkable {
       if (const reader_state* r = readers_.find(i)) {
         st.hits += r->hits.load(std::memory_order_relaxed);
         st.misses += r->misses.load(std::memory_order_relaxed);
+        st.updates += r->updates.load(std::memory_order_relaxed);
       }
     }
     for (std::size_t i = 0; i < nshards_; ++i) {
@@ -536,17 +552,23 @@ class concurrent_cache final : public shrinkable {
 
  private:
   // One thread's hit buffer for one shard: single producer (the thread), consumers serialised by
-  // the shard lock. Lossy: when full and the lock is busy, the hit is dropped.
+  // the shard lock. Lossy: when full and the lock is busy (or another thread is the shard's
+  // drainer), the hit is dropped.
   struct alignas(detail::cache_line) ring {
     std::atomic<std::uint32_t> head{0};  // next event to replay (written under the shard lock)
     std::atomic<std::uint32_t> tail{0};  // next free slot (written by the owning thread)
+    std::uint32_t drops = 0;      // owning thread only: hits dropped since head last moved
+    std::uint32_t seen_head = 0;  // owning thread only: head when drops was last reset
     std::atomic<std::uint64_t> events[ring_size] = {};
   };
   // Per (cache, thread) state: written only by its thread (plus ring heads by drainers).
   struct alignas(detail::cache_line) reader_state {
     std::atomic<std::uint64_t> hits{0};
     std::atomic<std::uint64_t> misses{0};
-    std::unique_ptr<ring[]> rings;  // one per shard
+    std::atomic<std::uint64_t> updates{0};  // lock-free in-place updates
+    // Read by drainers on other cores: on its own line, never written after creation.
+    alignas(detail::cache_line) std::uint32_t index = 0;  // the thread's slot index
+    std::unique_ptr<ring[]> rings;                        // one per shard
   };
   struct retired_node {
     node* n;
@@ -571,6 +593,9 @@ class concurrent_cache final : public shrinkable {
     // First cache line: what lock-free readers load, never written on the hit path.
     const std::size_t index;
     std::atomic<table*> tbl{nullptr};  // the index: read lock-free, replaced under mu
+    // The thread (slot index) that replays buffered hits when its ring fills (see make_room).
+    // Written under mu, and only when another thread takes over (rare); read on every hit.
+    std::atomic<std::uint32_t> drainer{no_drainer};
     // Everything writers touch starts on its own line, so try_lock/unlock and counter updates do
     // not invalidate the line every reader needs (false sharing measured: 2-thread hits scaled
     // 0.7x with the mutex beside tbl).
@@ -727,6 +752,7 @@ class concurrent_cache final : public shrinkable {
   }
   [[gnu::noinline]] reader_state* make_reader(std::uint32_t idx) const {
     auto owned = std::make_unique<reader_state>();
+    owned->index = idx;
     owned->rings = std::make_unique<ring[]>(nshards_);
     reader_state* r = owned.release();
     readers_.at(idx).store(r, std::memory_order_release);
@@ -738,26 +764,114 @@ class concurrent_cache final : public shrinkable {
     return r;
   }
 
-  void record_hit(shard& s, reader_state& rs, std::uint64_t event) {
+  static std::uint64_t event_of(const node* n) noexcept {
+    return (static_cast<std::uint64_t>(n->handle) << 32) | n->gen;
+  }
+
+  // Buffers an access for the policy in the calling thread's ring for this shard.
+  [[gnu::always_inline]] void record_event(shard& s, reader_state& rs, detail::thread_slot& slot,
+                                          std::uint64_t event) {
+    const std::uint32_t d = s.drainer.load(std::memory_order_relaxed);
+    if (d != slot.index && d != no_drainer) {
+      if (++slot.sample % non_drainer_sampling != 0) return;  // lossy: sampled
+    }
     ring& g = rs.rings[s.index];
     const std::uint32_t t = g.tail.load(std::memory_order_relaxed);
     if (t - g.head.load(std::memory_order_acquire) >= ring_size) [[unlikely]] {
-      if (!drain_if_free(s)) return;  // lossy: someone else is writing this shard
+      if (!make_room(s, rs, g)) return;  // lossy
     }
     g.events[t % ring_size].store(event, std::memory_order_relaxed);
     g.tail.store(t + 1, std::memory_order_release);
   }
 
-  [[gnu::noinline]] bool drain_if_free(shard& s) {
+  // The calling thread's ring for shard s is full: replay every thread's buffered events into the
+  // policy if this thread is the shard's drainer (or there is none, or the drainer has not emptied
+  // this ring for takeover_after hits: it is idle or gone) and the lock is free. One drainer at a
+  // time keeps the policy's memory in one core's cache (Caffeine: one maintenance thread). A
+  // thread using a shard alone is, or becomes, its drainer, so it replays every hit in order.
+  [[gnu::noinline]] bool make_room(shard& s, const reader_state& rs, ring& g) {
+    const std::uint32_t d = s.drainer.load(std::memory_order_relaxed);
+    if (d != rs.index && d != no_drainer) {
+      const std::uint32_t head = g.head.load(std::memory_order_relaxed);
+      if (head != g.seen_head) {
+        g.seen_head = head;
+        g.drops = 0;
+      }
+      if (++g.drops <= takeover_after) return false;
+    }
     if (!s.mu.try_lock()) return false;
     drain(s);
+    if (d != rs.index) s.drainer.store(rs.index, std::memory_order_relaxed);
     s.mu.unlock();
+    g.drops = 0;
     return true;
   }
 
-  // Replays every thread's buffered hits on this shard into the policy.
+  // Stores `value` into the published node for `key` without the lock (in-place values, entry
+  // counting only). Returns false when the key is absent (the caller then puts under the lock).
+  bool update_lock_free(shard& s, const Key& key, std::uint64_t h, const Value& value) {
+    detail::thread_slot& slot = detail::this_thread_slot();
+    reader_state& rs = reader_for(slot);
+    std::uint64_t event = 0;
+    {
+      detail::epoch_guard guard(slot);
+      node* n = const_cast<node*>(find_published(s, key, h));
+      if (n == nullptr) return false;
+      if (ttl_) {
+        static_cast<timed_node*>(n)->expiry.store(now_ticks() + ttl_ticks_,
+                                                  std::memory_order_relaxed);
+      }
+      // A writer may unpublish n (erase, eviction) between our lookup and this store. The put is
+      // still linearizable: it can take effect just before that removal, which falls inside this
+      // call (after the lookup that found n published, before the store); readers that read the
+      // value from n found it before the removal. So no check and no retry are needed.
+      if constexpr (in_place) n->value.store(value, std::memory_order_release);
+      event = event_of(n) | update_event;
+    }
+    count(rs.updates);
+    record_event(s, rs, slot, event);
+    return true;
+  }
+
+  // get() for caches with a TTL: expired entries read as misses and are removed.
+  [[gnu::noinline]] std::optional<Value> get_timed(const Key& key) {
+    const std::uint64_t h = hash_of(key);
+    shard& s = shards_[shard_index(h)];
+    detail::thread_slot& slot = detail::this_thread_slot();
+    reader_state& rs = reader_for(slot);
+    std::optional<Value> out;
+    std::uint64_t event = 0;
+    bool expired = false;
+    {
+      detail::epoch_guard guard(slot);
+      const node* n = find_published(s, key, h);
+      if (n != nullptr) {
+        if (is_expired(n, now_ticks())) {
+          expired = true;
+        } else {
+          out.emplace(detail::load_value(n->value));
+          event = event_of(n);
+        }
+      }
+    }
+    if (out) {
+      count(rs.hits);
+      record_event(s, rs, slot, event);
+    } else {
+      count(rs.misses);
+      if (expired) expire(s, key, h);
+    }
+    return out;
+  }
+
+  // Replays every thread's buffered hits on this shard into the policy: validates each event
+  // (the handle still holds the node that was hit) into a batch, then hands the batch to the
+  // policy in one call (policy::replay_hits).
   void drain(shard& s) MEMBOUND_REQUIRES(s.mu) {
     const std::uint32_t n = readers_high_.load(std::memory_order_acquire);
+    handle batch[ring_size];
+    node* const* const nodes = s.nodes.data();
+    const std::size_t handles = s.nodes.size();
     for (std::uint32_t i = 0; i < n; ++i) {
       reader_state* r = readers_.find(i);
       if (r == nullptr) continue;
@@ -765,14 +879,24 @@ class concurrent_cache final : public shrinkable {
       const std::uint32_t t = g.tail.load(std::memory_order_acquire);
       std::uint32_t h = g.head.load(std::memory_order_relaxed);
       if (h == t) continue;
+      std::size_t nb = 0;
       for (; h != t; ++h) {
         const std::uint64_t e = g.events[h % ring_size].load(std::memory_order_relaxed);
         const auto hd = static_cast<handle>(e >> 32);
-        if (hd < s.nodes.size()) {
-          const node* nd = s.nodes[hd];
-          if (nd != nullptr && nd->gen == static_cast<std::uint32_t>(e)) s.policy.on_hit(hd);
+        if (hd >= handles) continue;
+        const node* nd = nodes[hd];
+        if (nd == nullptr || nd->gen != (e & detail::cache_gen_mask)) continue;
+        if constexpr (policy::update_is_hit<Policy>) {
+          batch[nb++] = hd;
+        } else if ((e & update_event) != 0) {
+          policy::replay_hits(s.policy, batch, nb);
+          nb = 0;
+          s.policy.on_update(hd, 1);  // lock-free updates happen only when counting entries
+        } else {
+          batch[nb++] = hd;
         }
       }
+      policy::replay_hits(s.policy, batch, nb);
       g.head.store(t, std::memory_order_release);
     }
   }
@@ -813,7 +937,7 @@ class concurrent_cache final : public shrinkable {
         return;
       }
       n->handle = hd;
-      n->gen = ++s.gen;
+      n->gen = ++s.gen & detail::cache_gen_mask;
       s.nodes[hd] = n;
       s.tbl.load(std::memory_order_relaxed)->slot(found).store(table::pack(n), std::memory_order_seq_cst);
       if (byte_mode_) {
@@ -857,7 +981,7 @@ class concurrent_cache final : public shrinkable {
       throw;
     }
     n->handle = hd;
-    n->gen = ++s.gen;
+    n->gen = ++s.gen & detail::cache_gen_mask;
     s.nodes[hd] = n;
     if (byte_mode_) s.weights[hd] = charge;
     table* t = s.tbl.load(std::memory_order_relaxed);

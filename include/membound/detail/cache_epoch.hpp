@@ -54,10 +54,14 @@ inline constexpr std::size_t cache_line = 64;
 struct alignas(cache_line) thread_slot {
   std::atomic<std::uint64_t> epoch{0};
   std::uint32_t index = 0;
-  std::uint32_t depth = 0;  // read-section nesting; touched only by the owning thread
+  std::uint32_t depth = 0;  // unused (nesting is read from epoch); kept for layout
   // One-entry cache of the owning thread's per-cache state (see concurrent_cache::reader_for).
   std::uint64_t last_owner = 0;
   void* last_state = nullptr;
+  // Counts the hits a thread that is not a shard's drainer saw, to sample the ones it buffers
+  // (see concurrent_cache::record_event); here rather than in the ring so that the ring lines the
+  // drainer reads are not written on every hit.
+  std::uint32_t sample = 0;
 };
 
 // Unique ids of caches (never reused), so a stale last_owner can never match a new cache.
@@ -240,11 +244,13 @@ inline thread_slot& this_thread_slot() {
   return *s;
 }
 
-// RAII read section. Nests (only the outermost level announces).
+// RAII read section. Nests (only the outermost level announces: a thread inside a read section
+// has a non-zero announced epoch, which only it writes).
 class epoch_guard {
  public:
-  explicit epoch_guard(thread_slot& s) noexcept : s_(s) {
-    if (s_.depth++ != 0) return;
+  explicit epoch_guard(thread_slot& s) noexcept
+      : s_(s), outer_(s.epoch.load(std::memory_order_relaxed) == 0) {
+    if (!outer_) return;
     const std::uint64_t e = g_epoch.epoch.load(std::memory_order_seq_cst);
 #if !defined(MEMBOUND_DETAIL_TSAN)
     if (g_epoch.fast.load(std::memory_order_relaxed)) {
@@ -256,13 +262,14 @@ class epoch_guard {
     s_.epoch.store(e, std::memory_order_seq_cst);
   }
   ~epoch_guard() {
-    if (--s_.depth == 0) s_.epoch.store(0, std::memory_order_release);
+    if (outer_) s_.epoch.store(0, std::memory_order_release);
   }
   epoch_guard(const epoch_guard&) = delete;
   epoch_guard& operator=(const epoch_guard&) = delete;
 
  private:
   thread_slot& s_;
+  const bool outer_;
 };
 
 }  // namespace membound::detail

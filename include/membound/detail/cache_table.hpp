@@ -14,15 +14,14 @@
 
 namespace membound::detail {
 
-// Finalizer of MurmurHash3 (fmix64): spreads every input bit over the whole word, so identity
-// hashes (std::hash<integer>) index the table, pick the shard and form the tag independently.
+// Spreads identity hashes (std::hash<integer>) so that they index the table, pick the shard and
+// form the tag independently: the high and low halves of a 64x64->128-bit product by an odd
+// constant, xor-folded (abseil's and wyhash's "mum" mix: every input bit reaches both halves). One
+// multiply on the read path instead of fmix64's two plus three shift-xors.
+__extension__ using cache_u128 = unsigned __int128;  // GCC/Clang extension (-Wpedantic)
 constexpr std::uint64_t mix_hash(std::uint64_t x) noexcept {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdULL;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ULL;
-  x ^= x >> 33;
-  return x;
+  const cache_u128 p = static_cast<cache_u128>(x) * 0x9E3779B97F4A7C15ULL;
+  return static_cast<std::uint64_t>(p) ^ static_cast<std::uint64_t>(p >> 64);
 }
 
 // Bytes glibc's malloc takes for a request of n bytes: the chunk (n + 8 rounded up to 16, at least
@@ -84,6 +83,8 @@ Value load_value(const std::atomic<Value>& v) noexcept {
 // An entry. The key, handle and generation never change once published; the value changes only in
 // place for cache_value_in_place types (see above), so readers copy it without a lock while the
 // node is protected by their epoch.
+inline constexpr std::uint32_t cache_gen_mask = 0x7fffffffU;  // generations use 31 bits
+
 template <class Key, class Value>
 struct cache_node {
   std::uint32_t handle;  // the policy's handle (the shard's slot in handle -> node)
@@ -170,22 +171,23 @@ class cache_table {
   // Reader (inside an epoch guard) and writer: the node whose key satisfies eq, or nullptr.
   template <class Node, class Eq>
   Node* find(std::uint64_t h, Eq&& eq) const {
-    const std::uint64_t tag = tag_of(h);
+    const std::uint64_t tags = tag_of(h) * 0x0101010101010101ULL;
     const group* gs = groups_begin();
     std::size_t g = home(h);
-    for (std::size_t visited = 0; visited < groups_; ++visited, g = next(g)) {
+    std::size_t left = groups_;
+    for (;;) {
       const group& gr = gs[g];
       const std::uint64_t ctrl = gr.ctrl.load(std::memory_order_seq_cst);
-      for (std::uint64_t m = match(ctrl, tag); m != 0; m &= m - 1) {
+      for (std::uint64_t m = match_spread(ctrl, tags); m != 0; m &= m - 1) {
         const std::uint64_t w = gr.slot[lane(m)].load(std::memory_order_seq_cst);
-        if (w != 0) {
+        if (w != 0) [[likely]] {
           Node* n = unpack<Node>(w);
-          if (eq(*n)) return n;
+          if (eq(*n)) [[likely]] return n;
         }
       }
-      if ((ctrl >> 56) == 0) return nullptr;
+      if ((ctrl >> 56) == 0 || --left == 0) [[likely]] return nullptr;
+      g = next(g);
     }
-    return nullptr;
   }
 
   // Writer: the slot index holding the node whose key satisfies eq, or npos.
@@ -313,8 +315,12 @@ class cache_table {
 
   // Bit 8j+7 set for each of bytes 0-6 of ctrl equal to tag (exact SWAR zero-byte test).
   static std::uint64_t match(std::uint64_t ctrl, std::uint64_t tag) noexcept {
+    return match_spread(ctrl, tag * 0x0101010101010101ULL);
+  }
+  // match() with the tag already copied into every byte.
+  static std::uint64_t match_spread(std::uint64_t ctrl, std::uint64_t tags) noexcept {
     constexpr std::uint64_t lo7 = 0x7f7f7f7f7f7f7f7fULL;
-    const std::uint64_t x = ctrl ^ (tag * 0x0101010101010101ULL);
+    const std::uint64_t x = ctrl ^ tags;
     const std::uint64_t zero = ~(((x & lo7) + lo7) | x | lo7);
     return zero & 0x0080808080808080ULL;  // byte 7 is the overflow count, not a slot
   }

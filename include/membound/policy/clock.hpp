@@ -33,6 +33,7 @@ class clock {
   }
   void on_hit(handle h) noexcept { nodes_[h].referenced = true; }
   void on_update(handle h, std::uint64_t /*weight*/) noexcept { on_hit(h); }
+  static constexpr bool update_is_hit = true;
   void on_remove(handle h) noexcept { queue_.unlink(nodes_, h, 0); }
   handle evict() noexcept {
     assert(!queue_.empty());

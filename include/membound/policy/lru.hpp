@@ -31,7 +31,36 @@ class lru {
     unlink(h);
     push_front(h);
   }
+  // on_hit for each of hs[0 .. n), in order (the owner's batched replay of buffered hits).
+  // Branch-free: hit streams are skewed, so "is it the head / the tail" is unpredictable; writes
+  // that on_hit would skip go to a scratch link instead. REQUIRES: every handle resident.
+  void on_hits(const handle* hs, std::size_t n) noexcept {
+    link* const l = links_.data();
+    link scratch;
+    handle head = head_;
+    handle tail = tail_;
+    for (std::size_t i = 0; i < n; ++i) {
+      const handle h = hs[i];
+      const link cur = l[h];
+      const bool is_head = h == head;
+      const bool is_tail = cur.next == no_handle;
+      // Unlink (nothing to do for the head).
+      link* const before = is_head ? &scratch : &l[cur.prev];
+      before->next = cur.next;
+      link* const after = (is_head || is_tail) ? &scratch : &l[cur.next];
+      after->prev = cur.prev;
+      tail = (is_tail && !is_head) ? cur.prev : tail;
+      // Push to the front.
+      l[h] = {no_handle, is_head ? cur.next : head};
+      link* const old_head = is_head ? &scratch : &l[head];
+      old_head->prev = h;
+      head = h;
+    }
+    head_ = head;
+    tail_ = tail;
+  }
   void on_update(handle h, std::uint64_t /*weight*/) noexcept { on_hit(h); }
+  static constexpr bool update_is_hit = true;
   void on_remove(handle h) noexcept {
     unlink(h);
     --size_;

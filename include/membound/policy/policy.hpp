@@ -48,6 +48,32 @@ concept eviction_policy =
       { P::name } -> std::convertible_to<std::string_view>;
     };
 
+// Optional members (the owner uses them when present):
+//   on_hits(hs, n)           equivalent to on_hit(hs[i]) for i = 0 .. n-1, in order (a batch the
+//                            policy can replay faster, e.g. keeping its list head in a register)
+//   update_is_hit            static constexpr bool: on_update(h, w) with an unchanged weight is
+//                            exactly on_hit(h), so the owner may batch updates with hits
+
+// Calls p.on_hits(hs, n), or p.on_hit(h) for each handle in order.
+template <class P>
+inline void replay_hits(P& p, const handle* hs, std::size_t n) {
+  if constexpr (requires { p.on_hits(hs, n); }) {
+    p.on_hits(hs, n);
+  } else {
+    for (std::size_t i = 0; i < n; ++i) p.on_hit(hs[i]);
+  }
+}
+
+// True when the policy declares that an update with an unchanged weight is a hit.
+template <class P>
+inline constexpr bool update_is_hit = [] {
+  if constexpr (requires { P::update_is_hit; }) {
+    return static_cast<bool>(P::update_is_hit);
+  } else {
+    return false;
+  }
+}();
+
 // Calls p.on_miss(hash) where the policy has it.
 template <class P>
 inline void notify_miss(P& p, std::uint64_t hash) {

@@ -36,6 +36,7 @@ class sieve {
   }
   void on_hit(handle h) noexcept { nodes_[h].visited = true; }
   void on_update(handle h, std::uint64_t /*weight*/) noexcept { on_hit(h); }
+  static constexpr bool update_is_hit = true;
   void on_remove(handle h) noexcept {
     if (hand_ == h) hand_ = nodes_[h].prev;
     unlink(h);
