@@ -64,9 +64,15 @@ if grep -qE ':CONSOLE|Uncaught|Refused to' "$tmp/chrome.log"; then
   fail=1
 fi
 
-timeout 120 "$chrome" "${flags[@]}" --user-data-dir="$tmp/profile-shot" \
-  --screenshot="$out/dashboard.png" "$url" >/dev/null 2>"$tmp/shot.log" || {
-  echo "FAIL: chromium --screenshot failed"; tail -20 "$tmp/shot.log"; exit 1; }
-if [[ ! -s "$out/dashboard.png" ]]; then echo "FAIL: no screenshot"; fail=1; fi
-echo "screenshot: $out/dashboard.png"
+# The screenshot is an artifact for people (docs/img/dashboard.png), not an assertion: every check
+# above already ran against the DOM. Headless Chromium sometimes hangs on exit (zygote
+# "GetTerminationStatus") when the machine is loaded, so a failed or timed-out screenshot is
+# reported but does not fail the test.
+if timeout 60 "$chrome" "${flags[@]}" --user-data-dir="$tmp/profile-shot" \
+  --screenshot="$out/dashboard.png" "$url" >/dev/null 2>"$tmp/shot.log" && [[ -s "$out/dashboard.png" ]]; then
+  echo "screenshot: $out/dashboard.png"
+else
+  echo "WARNING: no screenshot (chromium --screenshot failed or timed out; the DOM checks above stand)"
+  tail -5 "$tmp/shot.log"
+fi
 exit "$fail"
