@@ -59,13 +59,14 @@ struct default_weigher {
 // cache; other threads buffer one hit in four for it and drop hits while their ring is full or the
 // lock is busy, and take the drainer's place when it stops emptying their ring. LRU order is
 // therefore approximate under concurrency only: a thread using a shard alone is its drainer and all
-// its hits reach the policy, in order. When only entries are counted, a put of a present key with
-// an in-place value is lock-free too: it stores the value into the published node and buffers the
-// access like a hit (see update_lock_free for why that is linearizable). Removed
-// nodes are freed by epoch-based reclamation (detail/cache_epoch.hpp) once no reader can hold them.
+// its hits reach the policy, in order. When only entries are counted and there is no TTL, a put of
+// a present key with an in-place value is lock-free too: it stores the value into the published
+// node and buffers the access like a hit (see update_lock_free for why that is linearizable).
+// Removed nodes are freed by epoch-based reclamation (detail/cache_epoch.hpp) once no reader can
+// hold them.
 //
 // Complexity: get / contains: O(1) expected, lock-free (no lock, no shared write on a hit).
-// put of a present key with an in-place value (entry-bounded caches): O(1) expected, lock-free.
+// put of a present key with an in-place value (entry-bounded, no TTL): O(1) expected, lock-free.
 // Other puts, erase, get_or_load miss: O(1) expected amortised, under the shard's mutex, plus
 // replaying the buffered hits (at most 128 per thread). shrink(): O(entries removed), in lock holds
 // of at most 1024 evictions per shard. size(), capacity(): O(shards). stats(): O(shards + threads).
@@ -224,7 +225,9 @@ class concurrent_cache final : public shrinkable {
       // Small trivially copyable values: update a present entry in place (no allocation, nothing
       // to retire), without the lock when only entries are counted (the charge cannot change);
       // allocate only for a new key, under the lock (the key copy runs there).
-      if (!byte_mode_ && update_lock_free(s, key, h, value)) return;
+      // Not with a TTL: a lock-free expiry refresh could land between expire()'s check and its
+      // removal, and a put that has returned would then be removed as expired.
+      if (!byte_mode_ && !ttl_ && update_lock_free(s, key, h, value)) return;
       detail::lock_guard g(s.mu);
       drain(s);
       const std::size_t found = locate(s, key, h);
@@ -808,7 +811,8 @@ class concurrent_cache final : public shrinkable {
   }
 
   // Stores `value` into the published node for `key` without the lock (in-place values, entry
-  // counting only). Returns false when the key is absent (the caller then puts under the lock).
+  // counting only, no TTL). Returns false when the key is absent (the caller then puts under the
+  // lock).
   bool update_lock_free(shard& s, const Key& key, std::uint64_t h, const Value& value) {
     detail::thread_slot& slot = detail::this_thread_slot();
     reader_state& rs = reader_for(slot);
@@ -817,10 +821,6 @@ class concurrent_cache final : public shrinkable {
       detail::epoch_guard guard(slot);
       node* n = const_cast<node*>(find_published(s, key, h));
       if (n == nullptr) return false;
-      if (ttl_) {
-        static_cast<timed_node*>(n)->expiry.store(now_ticks() + ttl_ticks_,
-                                                  std::memory_order_relaxed);
-      }
       // A writer may unpublish n (erase, eviction) between our lookup and this store. The put is
       // still linearizable: it can take effect just before that removal, which falls inside this
       // call (after the lookup that found n published, before the store); readers that read the
