@@ -29,6 +29,7 @@
 
 #include "membound/containers/lru_cache.hpp"
 #include "membound/policy/sieve.hpp"
+#include "zipf_keys.hpp"
 
 namespace {
 
@@ -36,33 +37,17 @@ using u64 = std::uint64_t;
 
 // --- workload ---------------------------------------------------------------------------------
 
-// The key stored for rank r: scrambled so that popular ranks are spread over the key space.
-u64 key_of(u64 rank) { return (rank + 1) * 0x9E3779B97F4A7C15ULL; }
+using membound::bench::key_of;
 
 constexpr std::size_t probe_len = std::size_t{1} << 16;  // per-size probe array (keys)
 
-// Precomputed Zipf(0.99) ranks over n items, mapped to keys.
+// Precomputed Zipf(0.99) keys over n items, one array per n for the whole run.
 const std::vector<u64>& zipf_keys(std::size_t n) {
   static std::map<std::size_t, std::vector<u64>> cache;
   static std::mutex mu;
   std::lock_guard<std::mutex> g(mu);
   auto& v = cache[n];
-  if (v.empty()) {
-    std::vector<double> cdf(n);
-    double sum = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      sum += 1.0 / std::pow(static_cast<double>(i + 1), 0.99);
-      cdf[i] = sum;
-    }
-    std::mt19937_64 rng(42);
-    std::uniform_real_distribution<double> u(0.0, sum);
-    v.resize(probe_len);
-    for (auto& k : v) {
-      const auto r = static_cast<u64>(std::lower_bound(cdf.begin(), cdf.end(), u(rng)) - cdf.begin());
-      // Scramble the rank among the n resident keys (as YCSB's ScrambledZipfian does).
-      k = key_of((r * 2654435761ULL) % n);
-    }
-  }
+  if (v.empty()) v = membound::bench::make_zipf_keys(n, probe_len);
   return v;
 }
 

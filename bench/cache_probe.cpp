@@ -9,12 +9,10 @@
 // unordered_map floor). Prints the hits (and ns per get, which under valgrind means nothing).
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
-#include <random>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -23,29 +21,13 @@
 #include "membound/policy/fifo.hpp"
 #include "membound/policy/lru.hpp"
 #include "membound/policy/sieve.hpp"
+#include "zipf_keys.hpp"
 
 namespace {
 
 using u64 = std::uint64_t;
 
-u64 key_of(u64 rank) { return (rank + 1) * 0x9E3779B97F4A7C15ULL; }
-
-std::vector<u64> zipf_keys(std::size_t n) {
-  std::vector<double> cdf(n);
-  double sum = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    sum += 1.0 / std::pow(static_cast<double>(i + 1), 0.99);
-    cdf[i] = sum;
-  }
-  std::mt19937_64 rng(42);
-  std::uniform_real_distribution<double> u(0.0, sum);
-  std::vector<u64> v(std::size_t{1} << 16);
-  for (auto& k : v) {
-    const auto r = static_cast<u64>(std::lower_bound(cdf.begin(), cdf.end(), u(rng)) - cdf.begin());
-    k = key_of((r * 2654435761ULL) % n);
-  }
-  return v;
-}
+using membound::bench::key_of;
 
 struct floor_map {
   std::optional<u64> get(u64 k) const {
@@ -66,7 +48,7 @@ template <class C>
 
 template <class C>
 int probe(C& c, std::size_t n, std::size_t iters) {
-  const std::vector<u64> keys = zipf_keys(n);
+  const std::vector<u64> keys = membound::bench::make_zipf_keys(n, std::size_t{1} << 16);
   for (u64 r = 0; r < n; ++r) c.put(key_of(r), r);
   (void)run(c, keys, 1000);
   const auto t0 = std::chrono::steady_clock::now();

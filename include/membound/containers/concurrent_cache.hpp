@@ -181,27 +181,7 @@ class concurrent_cache final : public shrinkable {
   // Lock-free; on a hit writes only the calling thread's own buffers.
   std::optional<Value> get(const Key& key) {
     if (ttl_) [[unlikely]] return get_timed(key);
-    const std::uint64_t h = hash_of(key);
-    shard& s = shards_[shard_index(h)];
-    detail::thread_slot& slot = detail::this_thread_slot();
-    reader_state& rs = reader_for(slot);
-    std::optional<Value> out;
-    std::uint64_t event = 0;
-    {
-      detail::epoch_guard guard(slot);
-      const node* n = find_published(s, key, h);
-      if (n != nullptr) {
-        out.emplace(detail::load_value(n->value));
-        event = event_of(n);
-      }
-    }
-    if (out) [[likely]] {
-      count(rs.hits);
-      record_event(s, rs, slot, event);
-    } else {
-      count(rs.misses);
-    }
-    return out;
+    return lookup<false>(key);
   }
 
   // Returns true when a live (unexpired) entry for `key` is present. Lock-free; touches neither the
@@ -833,8 +813,13 @@ class concurrent_cache final : public shrinkable {
     return true;
   }
 
-  // get() for caches with a TTL: expired entries read as misses and are removed.
-  [[gnu::noinline]] std::optional<Value> get_timed(const Key& key) {
+  // get() for caches with a TTL: expired entries read as misses and are removed. Out of line so
+  // the untimed hit path stays small.
+  [[gnu::noinline]] std::optional<Value> get_timed(const Key& key) { return lookup<true>(key); }
+
+  // get()'s body; Timed checks expiry (and removes an expired entry under the lock).
+  template <bool Timed>
+  [[gnu::always_inline]] std::optional<Value> lookup(const Key& key) {
     const std::uint64_t h = hash_of(key);
     shard& s = shards_[shard_index(h)];
     detail::thread_slot& slot = detail::this_thread_slot();
@@ -846,7 +831,7 @@ class concurrent_cache final : public shrinkable {
       detail::epoch_guard guard(slot);
       const node* n = find_published(s, key, h);
       if (n != nullptr) {
-        if (is_expired(n, now_ticks())) {
+        if (Timed && is_expired(n, now_ticks())) {
           expired = true;
         } else {
           out.emplace(detail::load_value(n->value));
@@ -854,12 +839,12 @@ class concurrent_cache final : public shrinkable {
         }
       }
     }
-    if (out) {
+    if (out) [[likely]] {
       count(rs.hits);
       record_event(s, rs, slot, event);
     } else {
       count(rs.misses);
-      if (expired) expire(s, key, h);
+      if (Timed && expired) expire(s, key, h);
     }
     return out;
   }
