@@ -123,6 +123,7 @@ BENCHMARK_CAPTURE(bm_policy, sieve, std::string("sieve"))->Apply(args);
 BENCHMARK_CAPTURE(bm_policy, s3fifo, std::string("s3fifo"))->Apply(args);
 BENCHMARK_CAPTURE(bm_policy, s3fifo_static, std::string("s3fifo_static"))->Apply(args);
 BENCHMARK_CAPTURE(bm_policy, w_tinylfu, std::string("w_tinylfu"))->Apply(args);
+BENCHMARK_CAPTURE(bm_policy, w_tinylfu_climber, std::string("w_tinylfu_climber"))->Apply(args);
 BENCHMARK_CAPTURE(bm_policy, arc, std::string("arc"))->Apply(args);
 BENCHMARK_CAPTURE(bm_policy, lirs, std::string("lirs"))->Apply(args);
 BENCHMARK_CAPTURE(bm_policy, two_queue, std::string("two_queue"))->Apply(args);

@@ -67,11 +67,13 @@ std::string size_text(const sim::cache_size& s, const std::string& spec) {
 }
 
 void print_table(const std::vector<sim::sim_result>& rs, const std::vector<std::string>& labels) {
-  std::printf("%-10s %16s %12s %12s %9s %9s %12s\n", "policy", "size", "requests", "hits", "hit ratio",
+  int w = 10;  // the policy column fits the longest name
+  for (const auto& r : rs) w = std::max(w, static_cast<int>(r.policy.size()));
+  std::printf("%-*s %16s %12s %12s %9s %9s %12s\n", w, "policy", "size", "requests", "hits", "hit ratio",
               "miss ratio", "requests/s");
   for (std::size_t k = 0; k < rs.size(); ++k) {
     const auto& r = rs[k];
-    std::printf("%-10s %16s %12llu %12llu %9.4f %9.4f %12.0f\n", r.policy.c_str(), labels[k].c_str(),
+    std::printf("%-*s %16s %12llu %12llu %9.4f %9.4f %12.0f\n", w, r.policy.c_str(), labels[k].c_str(),
                 static_cast<unsigned long long>(r.requests), static_cast<unsigned long long>(r.hits),
                 r.hit_ratio(), r.miss_ratio(), r.requests_per_second());
   }
@@ -213,7 +215,7 @@ command add_sim_command(CLI::App& parent) {
                   "lirs | arc | oracle-general | csv | u32be | u32le | i64be | webcachesim")
       ->required();
   app->add_option("--policies", args->policies,
-                  "Comma-separated: lru,fifo,clock,sieve,s3fifo,s3fifo_static,w_tinylfu,arc,lirs,two_queue,slru,belady")
+                  "Comma-separated: lru,fifo,clock,sieve,s3fifo,s3fifo_static,w_tinylfu,w_tinylfu_climber,arc,lirs,two_queue,slru,belady")
       ->required();
   app->add_option("--sizes", args->sizes,
                   "Comma-separated cache sizes: entries (1000), percent of unique keys (10%), or bytes "

@@ -33,14 +33,16 @@ using policy::no_handle;
 template <class... P>
 struct type_list {};
 
-using all_policies = type_list<policy::lru, policy::fifo, policy::clock, policy::sieve, policy::s3fifo,
-                               policy::s3fifo_static, policy::w_tinylfu, policy::arc, policy::lirs,
-                               policy::two_queue, policy::slru, policy::belady>;
+using all_policies =
+    type_list<policy::lru, policy::fifo, policy::clock, policy::sieve, policy::s3fifo, policy::s3fifo_static,
+              policy::w_tinylfu, policy::w_tinylfu_climber, policy::arc, policy::lirs, policy::two_queue,
+              policy::slru, policy::belady>;
 
-constexpr std::array<std::string_view, 12> names{
-    policy::lru::name,       policy::fifo::name, policy::clock::name,          policy::sieve::name,
-    policy::s3fifo::name,    policy::s3fifo_static::name, policy::w_tinylfu::name, policy::arc::name,
-    policy::lirs::name,      policy::two_queue::name, policy::slru::name,      policy::belady::name};
+constexpr std::array<std::string_view, 13> names{
+    policy::lru::name,       policy::fifo::name,      policy::clock::name,     policy::sieve::name,
+    policy::s3fifo::name,    policy::s3fifo_static::name, policy::w_tinylfu::name, policy::w_tinylfu_climber::name,
+    policy::arc::name,       policy::lirs::name,      policy::two_queue::name, policy::slru::name,
+    policy::belady::name};
 
 // Capacity bookkeeping for pressure replay.
 class capacity_driver {

@@ -16,7 +16,7 @@ namespace {
 
 template <class P>
 class PolicyInCacheTest : public ::testing::Test {};
-using all = ::testing::Types<lru, fifo, clock, sieve, s3fifo, s3fifo_static, w_tinylfu, arc, lirs, two_queue, slru, belady>;
+using all = ::testing::Types<lru, fifo, clock, sieve, s3fifo, s3fifo_static, w_tinylfu, w_tinylfu_climber, arc, lirs, two_queue, slru, belady>;
 TYPED_TEST_SUITE(PolicyInCacheTest, all);
 
 TYPED_TEST(PolicyInCacheTest, StaysWithinMaxEntriesAndReadsTheLatestValue) {

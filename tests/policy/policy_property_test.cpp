@@ -118,7 +118,7 @@ class owner {
 
 template <class P>
 class PolicyPropertyTest : public ::testing::Test {};
-using all = ::testing::Types<lru, fifo, clock, sieve, s3fifo, s3fifo_static, w_tinylfu, arc, lirs, two_queue, slru, belady>;
+using all = ::testing::Types<lru, fifo, clock, sieve, s3fifo, s3fifo_static, w_tinylfu, w_tinylfu_climber, arc, lirs, two_queue, slru, belady>;
 TYPED_TEST_SUITE(PolicyPropertyTest, all);
 
 TYPED_TEST(PolicyPropertyTest, SatisfiesTheProtocolConcept) {

@@ -343,6 +343,20 @@ class w_tinylfu {
   detail::handle_list protected_;
 };
 
+// W-TinyLFU with Caffeine's hill climber (adaptation::hill_climber): the design Caffeine ships and
+// its Efficiency charts show, under its own name so `membound sim` and concurrent_cache can select
+// it. Against the default (shadow) adaptation it is slower to follow short recency-driven traces
+// (sprite, 2_pools: below LRU there) but better on large frequency-skewed ones (cloudPhysics at
+// 1 GiB: 54174 misses against 62777; Zipf 1.0 at 100k: 81.6 % against 80.6 %). Same complexity,
+// thread-safety, exceptions and capacity semantics as w_tinylfu.
+class w_tinylfu_climber : public w_tinylfu {
+ public:
+  static constexpr std::string_view name = "w_tinylfu_climber";
+  explicit w_tinylfu_climber(std::uint64_t capacity = 0)
+      : w_tinylfu(capacity, 0.01, adaptation::hill_climber) {}
+};
+
 static_assert(eviction_policy<w_tinylfu>);
+static_assert(eviction_policy<w_tinylfu_climber>);
 
 }  // namespace membound::policy

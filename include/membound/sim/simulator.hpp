@@ -104,8 +104,8 @@ struct sim_options {
   int threads = 0;                                 // simulate_grid's parallelism; 0: TBB default
 };
 
-// The policy names, in the CLI's order: lru, fifo, clock, sieve, s3fifo, s3fifo_static, w_tinylfu, arc, lirs,
-// two_queue, slru, belady (each the name of a class in membound::policy).
+// The policy names, in the CLI's order: lru, fifo, clock, sieve, s3fifo, s3fifo_static, w_tinylfu,
+// w_tinylfu_climber, arc, lirs, two_queue, slru, belady (each the name of a class in membound::policy).
 std::span<const std::string_view> policy_names() noexcept;
 bool is_policy(std::string_view name) noexcept;
 
