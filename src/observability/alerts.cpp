@@ -55,6 +55,7 @@ alert_manager::alert_manager(alert_options options) : options_(options) {
       }
     }
   }
+  ring_.set_capacity(options_.history);
 }
 
 const alert_threshold& alert_manager::threshold(alert_severity s) const noexcept {
@@ -117,13 +118,8 @@ std::vector<alert_event> alert_manager::feed(const memory_sample& sample) {
                               static_cast<double>(e.limit_bytes) / 1048576.0, e.ratio * 100.0,
                               e.threshold);
       if (fire) ++stats_.fired; else ++stats_.resolved;
-      if (ring_.size() < options_.history) {
-        ring_.push_back(e);
-      } else {
-        ring_[head_] = e;
-        head_ = (head_ + 1) % ring_.size();
-        ++stats_.dropped_history;
-      }
+      if (ring_.full()) ++stats_.dropped_history;
+      ring_.push_back(e);
       events.push_back(std::move(e));
     }
   }
@@ -148,10 +144,7 @@ subscription_handle alert_manager::subscribe(std::function<void(const alert_even
 
 std::vector<alert_event> alert_manager::history() const {
   detail::lock_guard lock(mu_);
-  std::vector<alert_event> out;
-  out.reserve(ring_.size());
-  for (std::size_t i = 0; i < ring_.size(); ++i) out.push_back(ring_[(head_ + i) % ring_.size()]);
-  return out;
+  return {ring_.begin(), ring_.end()};
 }
 
 std::optional<alert_severity> alert_manager::active() const {

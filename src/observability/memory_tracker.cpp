@@ -37,6 +37,7 @@ memory_tracker::memory_tracker(memory_tracker_options options) : options_(std::m
     detail::throw_invalid_argument("memory_tracker_options", "max_names", "must be at least 1");
   }
   if (!options_.rss) options_.rss = [] { return read_process_rss(); };
+  ring_.set_capacity(options_.history);
 }
 
 std::uint64_t memory_tracker::current_rss() const { return options_.rss(); }
@@ -65,23 +66,15 @@ void memory_tracker::record(scope_record r) {
     t.total_delta_bytes += d;
     t.last_delta_bytes = d;
     t.total_time += r.duration();
-    if (ring_.size() < options_.history) {
-      ring_.push_back(r);
-    } else {
-      ring_[head_] = r;
-      head_ = (head_ + 1) % ring_.size();
-      ++dropped_;
-    }
+    if (ring_.full()) ++dropped_;
+    ring_.push_back(r);
   }
   channel_.emit(r);
 }
 
 std::vector<scope_record> memory_tracker::history() const {
   detail::lock_guard lock(mu_);
-  std::vector<scope_record> out;
-  out.reserve(ring_.size());
-  for (std::size_t i = 0; i < ring_.size(); ++i) out.push_back(ring_[(head_ + i) % ring_.size()]);
-  return out;
+  return {ring_.begin(), ring_.end()};
 }
 
 std::vector<scope_totals> memory_tracker::totals() const {

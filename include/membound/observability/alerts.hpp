@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/circular_buffer.hpp>
+
 #include "membound/clock.hpp"
 #include "membound/detail/thread_annotations.hpp"
 #include "membound/observability/subscription.hpp"
@@ -57,7 +59,7 @@ struct alert_options {
   // After an alert resolved, the same severity does not fire again for this long (the crossing is
   // counted as suppressed; it fires on the first sample after the cooldown if still above).
   std::chrono::milliseconds cooldown{60'000};
-  std::size_t history = 256;  // alert events kept, oldest dropped; ≥ 1
+  std::size_t history = 256;  // alert events kept (storage reserved up front), oldest dropped; ≥ 1
 };
 
 struct alert_event {
@@ -123,8 +125,7 @@ class alert_manager {
   alert_options options_;
   mutable detail::mutex mu_;
   std::array<state, 3> states_ MEMBOUND_GUARDED_BY(mu_);
-  std::vector<alert_event> ring_ MEMBOUND_GUARDED_BY(mu_);
-  std::size_t head_ MEMBOUND_GUARDED_BY(mu_) = 0;
+  boost::circular_buffer<alert_event> ring_ MEMBOUND_GUARDED_BY(mu_);  // the oldest is overwritten when full
   alert_stats stats_ MEMBOUND_GUARDED_BY(mu_);
   detail::event_channel<alert_event> channel_;
 };

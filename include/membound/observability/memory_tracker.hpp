@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include <boost/circular_buffer.hpp>
+
 #include "membound/clock.hpp"
 #include "membound/detail/thread_annotations.hpp"
 #include "membound/observability/subscription.hpp"
@@ -53,7 +55,7 @@ struct scope_totals {
 };
 
 struct memory_tracker_options {
-  std::size_t history = 256;    // completed scopes kept, oldest dropped first; ≥ 1
+  std::size_t history = 256;    // completed scopes kept (reserved up front), oldest dropped first; ≥ 1
   std::size_t max_names = 1024;  // distinct (kind, name) totals; beyond it new names count in "other"
   // Returns the current RSS in bytes; empty = /proc/self/statm (0 when unreadable).
   std::function<std::uint64_t()> rss;
@@ -97,8 +99,7 @@ class memory_tracker {
  private:
   memory_tracker_options options_;
   mutable detail::mutex mu_;
-  std::vector<scope_record> ring_ MEMBOUND_GUARDED_BY(mu_);  // circular once full
-  std::size_t head_ MEMBOUND_GUARDED_BY(mu_) = 0;            // next slot to overwrite when full
+  boost::circular_buffer<scope_record> ring_ MEMBOUND_GUARDED_BY(mu_);  // the oldest is overwritten when full
   std::uint64_t dropped_ MEMBOUND_GUARDED_BY(mu_) = 0;
   std::map<std::pair<scope_kind, std::string>, scope_totals> totals_ MEMBOUND_GUARDED_BY(mu_);
   detail::event_channel<scope_record> channel_;
