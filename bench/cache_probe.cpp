@@ -8,7 +8,7 @@
 // Policies: lru, sieve, fifo (fifo's on_hit is empty: the cost of the read path alone), map (the
 // unordered_map floor). Prints the hits (and ns per get, which under valgrind means nothing).
 //
-// Also three models of the cheapest read path this design could have, to bound what tuning can
+// Also four models of the cheapest read path this design could have, to bound what tuning can
 // reach (T1): keys and values inline in a linear-probing table (no node indirection, no tags), and
 //   model-lookup  the probe alone (no synchronisation at all: the floor of an open-addressing index)
 //   model-epoch   + the real epoch_guard announce/clear (what lock-free reads with reclamation cost)
