@@ -62,6 +62,11 @@ struct default_weigher {
 // its hits reach the policy, in order. When only entries are counted and there is no TTL, a put of
 // a present key with an in-place value is lock-free too: it stores the value into the published
 // node and buffers the access like a hit (see update_lock_free for why that is linearizable).
+// Policies whose hit only sets a bit that eviction clears (policy::clock, policy::sieve:
+// policy::takes_hit_marks) need no ring at all: a hit sets a mark bit in the node, only when it
+// is not already set (so hot entries are not written at all), and the policy's eviction scan
+// consumes the marks under the lock. Exact single-threaded; under concurrency a hit that lands
+// while the scan passes its entry may merge with the previous one.
 // Removed nodes are freed by epoch-based reclamation (detail/cache_epoch.hpp) once no reader can
 // hold them.
 //
@@ -124,6 +129,10 @@ class concurrent_cache final : public shrinkable {
   static constexpr std::uint64_t unlimited = std::numeric_limits<std::uint64_t>::max();
   static constexpr std::size_t npos = std::numeric_limits<std::size_t>::max();
   static constexpr bool in_place = detail::cache_value_in_place<Value>;
+  // Hits are marks on the nodes (policy::takes_hit_marks), not ring events.
+  static constexpr bool marks = policy::takes_hit_marks<Policy>;
+  // The mark: bit 31 of a published node's generation (generations use bits 0-30).
+  static constexpr std::uint32_t hit_mark = ~detail::cache_gen_mask;
 
  public:
   using key_type = Key;
@@ -263,12 +272,16 @@ class concurrent_cache final : public shrinkable {
         const node* n = find_published(s, key, h);
         if (n != nullptr && !(ttl_ && is_expired(n, now_ticks()))) {
           out.emplace(detail::load_value(n->value));
-          event = event_of(n);
+          if constexpr (marks) {
+            mark_hit(n);
+          } else {
+            event = event_of(n);
+          }
         }
       }
       if (out) {
         count(rs.hits);
-        record_event(s, rs, slot, event);
+        if constexpr (!marks) record_event(s, rs, slot, event);
         return std::move(*out);
       }
     }
@@ -345,7 +358,7 @@ class concurrent_cache final : public shrinkable {
           detail::lock_guard g(s.mu);
           drain(s);
           for (std::size_t k = 0; k < shrink_batch && s.policy.size() > 0; ++k) {
-            const handle v = s.policy.evict();
+            const handle v = evict_victim(s);
             node* n = s.nodes[v];
             const std::uint64_t nh = hash_of(n->key);
             remove_locked(s, s.tbl.load(std::memory_order_relaxed)->index_of(nh, n), n, nh);
@@ -437,7 +450,7 @@ class concurrent_cache final : public shrinkable {
     }
     const std::size_t readers = reader_count_.load(std::memory_order_relaxed);
     b += readers * (detail::malloc_footprint(sizeof(reader_state)) +
-                    detail::malloc_footprint(nshards_ * sizeof(ring) + 8));
+                    (marks ? 0 : detail::malloc_footprint(nshards_ * sizeof(ring) + 8)));
     b += readers_.memory_bytes();
     return b;
   }
@@ -736,7 +749,7 @@ class concurrent_cache final : public shrinkable {
   [[gnu::noinline]] reader_state* make_reader(std::uint32_t idx) const {
     auto owned = std::make_unique<reader_state>();
     owned->index = idx;
-    owned->rings = std::make_unique<ring[]>(nshards_);
+    if constexpr (!marks) owned->rings = std::make_unique<ring[]>(nshards_);
     reader_state* r = owned.release();
     readers_.at(idx).store(r, std::memory_order_release);
     reader_count_.fetch_add(1, std::memory_order_relaxed);
@@ -745,6 +758,31 @@ class concurrent_cache final : public shrinkable {
            !readers_high_.compare_exchange_weak(cur, idx + 1, std::memory_order_acq_rel)) {
     }
     return r;
+  }
+
+  // Hit marks (marks == true). A published node's generation is only ever changed in its mark
+  // bit: readers set it (inside their epoch guard) and the eviction scan clears it under the
+  // lock, both through atomic_ref, so every store writes back the same generation.
+  static void mark_hit(const node* n) noexcept {
+    std::atomic_ref<std::uint32_t> g(const_cast<node*>(n)->gen);  // nodes are never const objects
+    const std::uint32_t v = g.load(std::memory_order_relaxed);
+    if ((v & hit_mark) == 0) g.store(v | hit_mark, std::memory_order_relaxed);
+  }
+  static bool take_mark(node* n) noexcept {
+    std::atomic_ref<std::uint32_t> g(n->gen);
+    const std::uint32_t v = g.load(std::memory_order_relaxed);
+    if ((v & hit_mark) == 0) return false;
+    g.store(v & ~hit_mark, std::memory_order_relaxed);
+    return true;
+  }
+  // The policy's victim; for marks, its scan consumes the marks of the entries it passes.
+  handle evict_victim(shard& s) MEMBOUND_REQUIRES(s.mu) {
+    if constexpr (marks) {
+      node* const* const nodes = s.nodes.data();
+      return s.policy.evict_marked([nodes](handle h) noexcept { return take_mark(nodes[h]); });
+    } else {
+      return s.policy.evict();
+    }
   }
 
   static std::uint64_t event_of(const node* n) noexcept {
@@ -806,10 +844,14 @@ class concurrent_cache final : public shrinkable {
       // call (after the lookup that found n published, before the store); readers that read the
       // value from n found it before the removal. So no check and no retry are needed.
       if constexpr (in_place) n->value.store(value, std::memory_order_release);
-      event = event_of(n) | update_event;
+      if constexpr (marks) {
+        mark_hit(n);  // takes_hit_marks policies treat an update as a hit (update_is_hit)
+      } else {
+        event = event_of(n) | update_event;
+      }
     }
     count(rs.updates);
-    record_event(s, rs, slot, event);
+    if constexpr (!marks) record_event(s, rs, slot, event);
     return true;
   }
 
@@ -835,13 +877,17 @@ class concurrent_cache final : public shrinkable {
           expired = true;
         } else {
           out.emplace(detail::load_value(n->value));
-          event = event_of(n);
+          if constexpr (marks) {
+            mark_hit(n);
+          } else {
+            event = event_of(n);
+          }
         }
       }
     }
     if (out) [[likely]] {
       count(rs.hits);
-      record_event(s, rs, slot, event);
+      if constexpr (!marks) record_event(s, rs, slot, event);
     } else {
       count(rs.misses);
       if (Timed && expired) expire(s, key, h);
@@ -853,6 +899,7 @@ class concurrent_cache final : public shrinkable {
   // (the handle still holds the node that was hit) into a batch, then hands the batch to the
   // policy in one call (policy::replay_hits).
   void drain(shard& s) MEMBOUND_REQUIRES(s.mu) {
+    if constexpr (marks) return;  // no rings: hits are marks on the nodes
     const std::uint32_t n = readers_high_.load(std::memory_order_acquire);
     handle batch[ring_size];
     node* const* const nodes = s.nodes.data();
@@ -925,6 +972,9 @@ class concurrent_cache final : public shrinkable {
       n->gen = ++s.gen & detail::cache_gen_mask;
       s.nodes[hd] = n;
       s.tbl.load(std::memory_order_relaxed)->slot(found).store(table::pack(n), std::memory_order_seq_cst);
+      if constexpr (marks) {
+        if (take_mark(old)) mark_hit(n);  // a hit marked on the replaced node still counts
+      }
       if (byte_mode_) {
         s.charged = s.charged - s.weights[hd] + charge;
         s.weights[hd] = charge;
@@ -1043,7 +1093,7 @@ class concurrent_cache final : public shrinkable {
 
   // Evicts the policy's victim. Returns {1, bytes accounted}.
   std::pair<std::size_t, std::size_t> evict_one(shard& s, bool pressure) MEMBOUND_REQUIRES(s.mu) {
-    const handle v = s.policy.evict();
+    const handle v = evict_victim(s);
     node* n = s.nodes[v];
     const std::size_t bytes =
         byte_mode_ ? static_cast<std::size_t>(s.weights[v]) : footprint(n);

@@ -36,9 +36,16 @@ class clock {
   static constexpr bool update_is_hit = true;
   void on_remove(handle h) noexcept { queue_.unlink(nodes_, h, 0); }
   handle evict() noexcept {
+    return evict_marked([](handle) noexcept { return false; });
+  }
+  // evict() where take_mark(h) == true also means "referenced" (policy.hpp: the owner's hit marks).
+  template <class TakeMark>
+  handle evict_marked(TakeMark&& take_mark) noexcept {
     assert(!queue_.empty());
     handle h = queue_.back();
-    while (nodes_[h].referenced) {
+    for (;;) {
+      const bool marked = take_mark(h);  // consumed whether or not referenced is set
+      if (!nodes_[h].referenced && !marked) break;
       nodes_[h].referenced = false;
       queue_.move_to_front(nodes_, h);
       h = queue_.back();
@@ -61,5 +68,6 @@ class clock {
 };
 
 static_assert(eviction_policy<clock>);
+static_assert(takes_hit_marks<clock>);
 
 }  // namespace membound::policy

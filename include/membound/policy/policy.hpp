@@ -53,6 +53,13 @@ concept eviction_policy =
 //                            policy can replay faster, e.g. keeping its list head in a register)
 //   update_is_hit            static constexpr bool: on_update(h, w) with an unchanged weight is
 //                            exactly on_hit(h), so the owner may batch updates with hits
+//   evict_marked(take) -> handle
+//                            evict(), where entry h also counts as hit since the scan last passed
+//                            it when take(h) returns true (take(h) clears the owner's mark for h).
+//                            For policies whose on_hit only sets a bit that eviction clears (CLOCK,
+//                            SIEVE): the owner may then record a hit by setting a mark on its own
+//                            entry instead of calling on_hit, with no lock and no buffer. take is
+//                            called at most once per entry the scan examines.
 
 // Calls p.on_hits(hs, n), or p.on_hit(h) for each handle in order.
 template <class P>
@@ -73,6 +80,12 @@ inline constexpr bool update_is_hit = [] {
     return false;
   }
 }();
+
+// True when the policy takes hits as marks kept by the owner (evict_marked, above).
+template <class P>
+inline constexpr bool takes_hit_marks = requires(P& p) {
+  { p.evict_marked([](handle) noexcept { return false; }) } -> std::same_as<handle>;
+};
 
 // Calls p.on_miss(hash) where the policy has it.
 template <class P>

@@ -43,9 +43,16 @@ class sieve {
     --size_;
   }
   handle evict() noexcept {
+    return evict_marked([](handle) noexcept { return false; });
+  }
+  // evict() where take_mark(h) == true also means "visited" (policy.hpp: the owner's hit marks).
+  template <class TakeMark>
+  handle evict_marked(TakeMark&& take_mark) noexcept {
     assert(size_ > 0);
     handle h = hand_ != no_handle ? hand_ : tail_;
-    while (nodes_[h].visited) {
+    for (;;) {
+      const bool marked = take_mark(h);  // consumed whether or not visited is set
+      if (!nodes_[h].visited && !marked) break;
       nodes_[h].visited = false;
       h = nodes_[h].prev != no_handle ? nodes_[h].prev : tail_;
     }
@@ -79,5 +86,6 @@ class sieve {
 };
 
 static_assert(eviction_policy<sieve>);
+static_assert(takes_hit_marks<sieve>);
 
 }  // namespace membound::policy
