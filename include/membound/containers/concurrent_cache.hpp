@@ -70,7 +70,8 @@ struct default_weigher {
 // Removed nodes are freed by epoch-based reclamation (detail/cache_epoch.hpp) once no reader can
 // hold them.
 //
-// Complexity: get / contains: O(1) expected, lock-free (no lock, no shared write on a hit).
+// Complexity: get / contains: O(1) expected, lock-free (no lock; a hit writes only the calling
+// thread's own buffers, or, with a hit-mark policy, the entry's mark bit when it is not yet set).
 // put of a present key with an in-place value (entry-bounded, no TTL): O(1) expected, lock-free.
 // Other puts, erase, get_or_load miss: O(1) expected amortised, under the shard's mutex, plus
 // replaying the buffered hits (at most 128 per thread). shrink(): O(entries removed), in lock holds
