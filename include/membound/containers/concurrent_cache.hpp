@@ -132,6 +132,8 @@ class concurrent_cache final : public shrinkable {
   static constexpr bool in_place = detail::cache_value_in_place<Value>;
   // Hits are marks on the nodes (policy::takes_hit_marks), not ring events.
   static constexpr bool marks = policy::takes_hit_marks<Policy>;
+  static_assert(!marks || policy::update_is_hit<Policy>,
+                "a policy with evict_marked must declare update_is_hit: updates are recorded as marks");
   // The mark: bit 31 of a published node's generation (generations use bits 0-30).
   static constexpr std::uint32_t hit_mark = ~detail::cache_gen_mask;
 

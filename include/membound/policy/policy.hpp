@@ -59,7 +59,8 @@ concept eviction_policy =
 //                            For policies whose on_hit only sets a bit that eviction clears (CLOCK,
 //                            SIEVE): the owner may then record a hit by setting a mark on its own
 //                            entry instead of calling on_hit, with no lock and no buffer. take is
-//                            called at most once per entry the scan examines.
+//                            called once each time the scan examines an entry. Such a policy must
+//                            also declare update_is_hit (the owner records updates as marks too).
 
 // Calls p.on_hits(hs, n), or p.on_hit(h) for each handle in order.
 template <class P>
