@@ -14,7 +14,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
-#include <list>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -22,13 +21,13 @@
 #include <random>
 #include <string>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 
 #include <benchmark/benchmark.h>
 
 #include "membound/containers/lru_cache.hpp"
 #include "membound/policy/sieve.hpp"
+#include "baselines.hpp"
 #include "zipf_keys.hpp"
 
 namespace {
@@ -53,59 +52,8 @@ const std::vector<u64>& zipf_keys(std::size_t n) {
 
 // --- implementations behind one adapter interface -----------------------------------------------
 
-// Floor: the cost of hashing and one probe. Not thread-safe; used read-only.
-struct floor_map {
-  explicit floor_map(std::size_t n) { m.reserve(n); }
-  std::optional<u64> get(u64 k) {
-    auto it = m.find(k);
-    if (it == m.end()) return std::nullopt;
-    return it->second;
-  }
-  void put(u64 k, u64 v) { m[k] = v; }
-  std::unordered_map<u64, u64> m;
-};
-
-// The naive seed: one mutex, std::list in recency order, std::unordered_map index.
-struct naive_lru {
-  explicit naive_lru(std::size_t n) : capacity(n) { index.reserve(n); }
-  std::optional<u64> get(u64 k) {
-    std::lock_guard<std::mutex> g(mu);
-    auto it = index.find(k);
-    if (it == index.end()) return std::nullopt;
-    order.splice(order.begin(), order, it->second);
-    return it->second->second;
-  }
-  void put(u64 k, u64 v) {
-    std::lock_guard<std::mutex> g(mu);
-    auto it = index.find(k);
-    if (it != index.end()) {
-      it->second->second = v;
-      order.splice(order.begin(), order, it->second);
-      return;
-    }
-    order.emplace_front(k, v);
-    index.emplace(k, order.begin());
-    if (index.size() > capacity) {
-      index.erase(order.back().first);
-      order.pop_back();
-    }
-  }
-  // Shrinks to n entries in one lock hold; returns the hold time.
-  std::chrono::nanoseconds shrink_to(std::size_t n) {
-    std::lock_guard<std::mutex> g(mu);
-    const auto t0 = std::chrono::steady_clock::now();
-    capacity = n;
-    while (index.size() > n) {
-      index.erase(order.back().first);
-      order.pop_back();
-    }
-    return std::chrono::steady_clock::now() - t0;
-  }
-  std::mutex mu;
-  std::size_t capacity;
-  std::list<std::pair<u64, u64>> order;
-  std::unordered_map<u64, std::list<std::pair<u64, u64>>::iterator> index;
-};
+using membound::bench::floor_map;
+using membound::bench::naive_lru;
 
 u64 tbb_identity(u64 k) { return k; }
 

@@ -25,10 +25,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <list>
 #include <optional>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "membound/containers/concurrent_cache.hpp"
@@ -37,6 +35,7 @@
 #include "membound/policy/fifo.hpp"
 #include "membound/policy/lru.hpp"
 #include "membound/policy/sieve.hpp"
+#include "baselines.hpp"
 #include "zipf_keys.hpp"
 
 namespace {
@@ -45,31 +44,7 @@ using u64 = std::uint64_t;
 
 using membound::bench::key_of;
 
-struct floor_map {
-  std::optional<u64> get(u64 k) const {
-    const auto it = m.find(k);
-    if (it == m.end()) return std::nullopt;
-    return it->second;
-  }
-  void put(u64 k, u64 v) { m[k] = v; }
-  std::unordered_map<u64, u64> m;
-};
-
-// The naive seed's data structure without its mutex (see the file comment).
-struct unlocked_lru {
-  std::optional<u64> get(u64 k) {
-    const auto it = index.find(k);
-    if (it == index.end()) return std::nullopt;
-    order.splice(order.begin(), order, it->second);
-    return it->second->second;
-  }
-  void put(u64 k, u64 v) {
-    order.emplace_front(k, v);
-    index.emplace(k, order.begin());
-  }
-  std::list<std::pair<u64, u64>> order;
-  std::unordered_map<u64, std::list<std::pair<u64, u64>>::iterator> index;
-};
+using membound::bench::floor_map;
 
 // See the file comment. Epoch and Lru select what the read path pays for beyond the probe.
 template <bool Epoch, bool Lru>
@@ -177,8 +152,7 @@ int main(int argc, char** argv) {
   if (policy == "sieve") return probe_cache<membound::policy::sieve>(n, iters);
   if (policy == "fifo") return probe_cache<membound::policy::fifo>(n, iters);
   if (policy == "map") {
-    floor_map m;
-    m.m.reserve(n);
+    floor_map m(n);
     return probe(m, n, iters);
   }
   if (policy.starts_with("model-")) {
@@ -191,8 +165,7 @@ int main(int argc, char** argv) {
       return probe(m, n, iters);
     }
     if (policy == "model-stdlru") {
-      unlocked_lru m;
-      m.index.reserve(n);
+      membound::bench::basic_naive_lru<membound::bench::null_mutex> m(n);
       return probe(m, n, iters);
     }
     if (policy == "model-lru") {

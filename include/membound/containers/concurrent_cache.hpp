@@ -275,16 +275,12 @@ class concurrent_cache final : public shrinkable {
         const node* n = find_published(s, key, h);
         if (n != nullptr && !(ttl_ && is_expired(n, now_ticks()))) {
           out.emplace(detail::load_value(n->value));
-          if constexpr (marks) {
-            mark_hit(n);
-          } else {
-            event = event_of(n);
-          }
+          event = note_access(n);
         }
       }
       if (out) {
         count(rs.hits);
-        if constexpr (!marks) record_event(s, rs, slot, event);
+        record_event(s, rs, slot, event);
         return std::move(*out);
       }
     }
@@ -791,10 +787,21 @@ class concurrent_cache final : public shrinkable {
   static std::uint64_t event_of(const node* n) noexcept {
     return (static_cast<std::uint64_t>(n->handle) << 32) | n->gen;
   }
+  // Records an access to n, inside the epoch guard: sets its mark (marks; returns 0) or returns
+  // the event record_event() buffers once the guard is released.
+  static std::uint64_t note_access(const node* n) noexcept {
+    if constexpr (marks) {
+      mark_hit(n);
+      return 0;
+    } else {
+      return event_of(n);
+    }
+  }
 
   // Buffers an access for the policy in the calling thread's ring for this shard.
   [[gnu::always_inline]] void record_event(shard& s, reader_state& rs, detail::thread_slot& slot,
                                           std::uint64_t event) {
+    if constexpr (marks) return;  // already marked by note_access
     const std::uint32_t d = s.drainer.load(std::memory_order_relaxed);
     if (d != slot.index && d != no_drainer) {
       if (++slot.sample % non_drainer_sampling != 0) return;  // lossy: sampled
@@ -847,14 +854,10 @@ class concurrent_cache final : public shrinkable {
       // call (after the lookup that found n published, before the store); readers that read the
       // value from n found it before the removal. So no check and no retry are needed.
       if constexpr (in_place) n->value.store(value, std::memory_order_release);
-      if constexpr (marks) {
-        mark_hit(n);  // takes_hit_marks policies treat an update as a hit (update_is_hit)
-      } else {
-        event = event_of(n) | update_event;
-      }
+      event = note_access(n) | update_event;  // with marks, a mark (policies declare update_is_hit)
     }
     count(rs.updates);
-    if constexpr (!marks) record_event(s, rs, slot, event);
+    record_event(s, rs, slot, event);
     return true;
   }
 
@@ -880,17 +883,13 @@ class concurrent_cache final : public shrinkable {
           expired = true;
         } else {
           out.emplace(detail::load_value(n->value));
-          if constexpr (marks) {
-            mark_hit(n);
-          } else {
-            event = event_of(n);
-          }
+          event = note_access(n);
         }
       }
     }
     if (out) [[likely]] {
       count(rs.hits);
-      if constexpr (!marks) record_event(s, rs, slot, event);
+      record_event(s, rs, slot, event);
     } else {
       count(rs.misses);
       if (Timed && expired) expire(s, key, h);
