@@ -17,7 +17,7 @@ namespace membound::bench {
 // Floor: the cost of hashing and one probe. Not thread-safe; used read-only.
 struct floor_map {
   explicit floor_map(std::size_t n) { m.reserve(n); }
-  std::optional<std::uint64_t> get(std::uint64_t k) const {
+  [[gnu::always_inline]] std::optional<std::uint64_t> get(std::uint64_t k) const {
     const auto it = m.find(k);
     if (it == m.end()) return std::nullopt;
     return it->second;
@@ -38,7 +38,7 @@ template <class Mutex>
 struct basic_naive_lru {
   using u64 = std::uint64_t;
   explicit basic_naive_lru(std::size_t n) : capacity(n) { index.reserve(n); }
-  std::optional<u64> get(u64 k) {
+  [[gnu::always_inline]] std::optional<u64> get(u64 k) {
     std::lock_guard<Mutex> g(mu);
     auto it = index.find(k);
     if (it == index.end()) return std::nullopt;

@@ -61,7 +61,7 @@ u64 tbb_identity(u64 k) { return k; }
 // crashes at 0, oneTBB#265).
 struct tbb_lru {
   explicit tbb_lru(std::size_t n) : c(&tbb_identity, std::max<std::size_t>(n, 1)) {}
-  std::optional<u64> get(u64 k) { return c[k].value(); }
+  [[gnu::always_inline]] std::optional<u64> get(u64 k) { return c[k].value(); }
   void put(u64 k, u64 /*v*/) { (void)c[k].value(); }
   tbb::concurrent_lru_cache<u64, u64, u64 (*)(u64)> c;
 };
@@ -77,7 +77,7 @@ struct membound_cache {
   }
   explicit membound_cache(std::size_t n, bool exact = false) : c(options(n, exact)) {}
   std::size_t size() const { return c.size(); }
-  std::optional<u64> get(u64 k) { return c.get(k); }
+  [[gnu::always_inline]] std::optional<u64> get(u64 k) { return c.get(k); }
   void put(u64 k, u64 v) { c.put(k, v); }
   membound::concurrent_cache<u64, u64, Policy> c;
 };

@@ -170,7 +170,7 @@ class cache_table {
 
   // Reader (inside an epoch guard) and writer: the node whose key satisfies eq, or nullptr.
   template <class Node, class Eq>
-  Node* find(std::uint64_t h, Eq&& eq) const {
+  [[gnu::always_inline]] Node* find(std::uint64_t h, Eq&& eq) const {
     const std::uint64_t tags = tag_of(h) * 0x0101010101010101ULL;
     const group* gs = groups_begin();
     std::size_t g = home(h);
