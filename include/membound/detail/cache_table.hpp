@@ -12,6 +12,10 @@
 #include <type_traits>
 #include <vector>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace membound::detail {
 
 // Spreads identity hashes (std::hash<integer>) so that they index the table, pick the shard and
@@ -171,15 +175,27 @@ class cache_table {
   // Reader (inside an epoch guard) and writer: the node whose key satisfies eq, or nullptr.
   template <class Node, class Eq>
   [[gnu::always_inline]] Node* find(std::uint64_t h, Eq&& eq) const {
+#if defined(__SSE2__)
+    const __m128i tags = _mm_set1_epi8(static_cast<char>(tag_of(h)));
+#else
     const std::uint64_t tags = tag_of(h) * 0x0101010101010101ULL;
+#endif
     const group* gs = groups_begin();
     std::size_t g = home(h);
     std::size_t left = groups_;
     for (;;) {
       const group& gr = gs[g];
       const std::uint64_t ctrl = gr.ctrl.load(std::memory_order_seq_cst);
+#if defined(__SSE2__)
+      // One byte compare of the 7 tags (bit j of m: slot j matches), in vector registers.
+      const auto m0 = static_cast<std::uint32_t>(_mm_movemask_epi8(
+          _mm_cmpeq_epi8(_mm_cvtsi64_si128(static_cast<long long>(ctrl)), tags)));
+      for (std::uint32_t m = m0 & 0x7fU; m != 0; m &= m - 1) {
+        const std::uint64_t w = gr.slot[std::countr_zero(m)].load(std::memory_order_seq_cst);
+#else
       for (std::uint64_t m = match_spread(ctrl, tags); m != 0; m &= m - 1) {
         const std::uint64_t w = gr.slot[lane(m)].load(std::memory_order_seq_cst);
+#endif
         if (w != 0) [[likely]] {
           Node* n = unpack<Node>(w);
           if (eq(*n)) [[likely]] return n;
