@@ -200,7 +200,8 @@ class concurrent_cache final : public shrinkable {
   concurrent_cache& operator=(const concurrent_cache&) = delete;
 
   // Returns a copy of the value for `key`, or nullopt (a miss; expired entries are misses).
-  // Lock-free; on a hit writes only the calling thread's own buffers.
+  // Lock-free; on a hit writes only the calling thread's own buffers (or, with a hit-mark policy,
+  // the entry's mark bit when it is not yet set).
   [[gnu::always_inline]] std::optional<Value> get(const Key& key) {
     if constexpr (scalar_value) {
       // One optional, built by one return expression from scalars: GCC 12 otherwise assembles
@@ -218,9 +219,7 @@ class concurrent_cache final : public shrinkable {
       return hit ? std::optional<Value>(v) : std::nullopt;
     } else {
       if (ttl_) [[unlikely]] return get_timed(key);
-      std::optional<Value> out;
-      lookup<false>(key, [&out](const node* n) { out.emplace(detail::load_value(n->value)); });
-      return out;
+      return lookup_copy<false>(key);
     }
   }
 
@@ -898,9 +897,14 @@ class concurrent_cache final : public shrinkable {
 
   // get() for caches with a TTL: expired entries read as misses and are removed. Out of line so
   // the untimed hit path stays small.
-  [[gnu::noinline]] std::optional<Value> get_timed(key_arg key) {
+  [[gnu::noinline]] std::optional<Value> get_timed(key_arg key) { return lookup_copy<true>(key); }
+
+  // lookup() copying the value into an optional (values that are not returned through registers,
+  // and the TTL path).
+  template <bool Timed>
+  [[gnu::always_inline]] std::optional<Value> lookup_copy(key_arg key) {
     std::optional<Value> out;
-    lookup<true>(key, [&out](const node* n) { out.emplace(detail::load_value(n->value)); });
+    lookup<Timed>(key, [&out](const node* n) { out.emplace(detail::load_value(n->value)); });
     return out;
   }
 
