@@ -158,6 +158,7 @@ class concurrent_cache final : public shrinkable {
     validate(options_);
     byte_mode_ = options_.max_bytes > 0;
     ttl_ = options_.ttl.count() > 0;
+    if (!ttl_) untimed_id_ = id_;
     ttl_ticks_ = std::chrono::duration_cast<clock_type::duration>(options_.ttl).count();
     conf_entries_ = options_.max_entries > 0 ? options_.max_entries : unlimited;
     conf_bytes_ = byte_mode_ ? options_.max_bytes : unlimited;
@@ -169,6 +170,12 @@ class concurrent_cache final : public shrinkable {
                 sizeof(Value) + 8 /*handle->node*/ + 8 /*weight*/ + 12 /*index slot*/ +
                 8 /*policy links*/;
     nshards_ = options_.shards ? *options_.shards : auto_shards(options_);
+    {
+      // On whole cache lines of their own, so that no other object's writes share them.
+      void* raw = ::operator new(heads_bytes(), std::align_val_t{detail::cache_line});
+      for (std::size_t i = 0; i < nshards_; ++i) new (static_cast<read_head*>(raw) + i) read_head;
+      heads_.reset(std::launder(static_cast<read_head*>(raw)));
+    }
     shards_ = static_cast<shard*>(
         ::operator new(nshards_ * sizeof(shard), std::align_val_t{alignof(shard)}));
     std::size_t built = 0;
@@ -180,7 +187,7 @@ class concurrent_cache final : public shrinkable {
         detail::lock_guard g(s->mu);
         s->cap_entries = ce;
         s->cap_bytes = cb;
-        s->tbl.store(table::create(2), std::memory_order_seq_cst);
+        heads_.get()[built].tbl.store(table::create(2), std::memory_order_seq_cst);
         s->next_reclaim = reclaim_step(*s);
         publish(*s);
       }
@@ -203,23 +210,29 @@ class concurrent_cache final : public shrinkable {
   // Lock-free; on a hit writes only the calling thread's own buffers (or, with a hit-mark policy,
   // the entry's mark bit when it is not yet set).
   [[gnu::always_inline]] std::optional<Value> get(const Key& key) {
+    // One compare finds the thread's state for this cache (the cache it used last) and rules out
+    // a TTL (untimed_id_); anything else takes get_slow().
+    detail::thread_slot& slot = detail::this_thread_slot();
+    const bool fast = slot.last_owner == untimed_id_;
     if constexpr (scalar_value) {
       // One optional, built by one return expression from scalars: GCC 12 otherwise assembles
       // it in memory and reloads it as one 16-byte load from two smaller stores (a
       // store-forwarding stall on every hit).
       Value v{};
       bool hit = false;
-      if (ttl_) [[unlikely]] {
-        const std::optional<Value> t = get_timed(key);
+      if (fast) [[likely]] {
+        hit = lookup<false>(slot, *static_cast<reader_state*>(slot.last_state), key,
+                            [&v](const node* n) noexcept { v = detail::load_value(n->value); });
+      } else {
+        const std::optional<Value> t = get_slow(key);
         hit = t.has_value();
         if (hit) v = *t;
-      } else {
-        hit = lookup<false>(key, [&v](const node* n) { v = detail::load_value(n->value); });
       }
       return hit ? std::optional<Value>(v) : std::nullopt;
     } else {
-      if (ttl_) [[unlikely]] return get_timed(key);
-      return lookup_copy<false>(key);
+      if (fast) [[likely]]
+        return lookup_copy<false>(slot, *static_cast<reader_state*>(slot.last_state), key);
+      return get_slow(key);
     }
   }
 
@@ -227,10 +240,9 @@ class concurrent_cache final : public shrinkable {
   // policy nor the stats.
   bool contains(const Key& key) const {
     const std::uint64_t h = hash_of(key);
-    const shard& s = shards_[shard_index(h)];
     detail::thread_slot& slot = detail::this_thread_slot();
     detail::epoch_guard guard(slot);
-    const node* n = find_published(s, key, h);
+    const node* n = find_published(shard_index(h), key, h);
     return n != nullptr && !(ttl_ && is_expired(n, now_ticks()));
   }
 
@@ -299,7 +311,7 @@ class concurrent_cache final : public shrinkable {
       std::uint64_t event = 0;
       {
         detail::epoch_guard guard(slot);
-        const node* n = find_published(s, key, h);
+        const node* n = find_published(si, key, h);
         if (n != nullptr && !(ttl_ && is_expired(n, now_ticks()))) {
           out.emplace(detail::load_value(n->value));
           event = note_access(n);
@@ -307,7 +319,7 @@ class concurrent_cache final : public shrinkable {
       }
       if (out) {
         count(rs.hits);
-        record_event(s, rs, slot, event);
+        record_event(si, rs, slot, event);
         return std::move(*out);
       }
     }
@@ -387,7 +399,7 @@ class concurrent_cache final : public shrinkable {
             const handle v = evict_victim(s);
             node* n = s.nodes[v];
             const std::uint64_t nh = hash_of(n->key);
-            remove_locked(s, s.tbl.load(std::memory_order_relaxed)->index_of(nh, n), n, nh);
+            remove_locked(s, table_of(s)->index_of(nh, n), n, nh);
           }
           more = s.policy.size() > 0;
           if (!more) compact_table(s);
@@ -468,7 +480,8 @@ class concurrent_cache final : public shrinkable {
   // vectors, policy metadata, nodes awaiting reclamation, per-thread read buffers. O(shards); takes
   // each shard's lock briefly.
   std::size_t memory_bytes() const noexcept override {
-    std::size_t b = sizeof(*this) + detail::malloc_footprint(nshards_ * sizeof(shard));
+    std::size_t b = sizeof(*this) + detail::malloc_footprint(nshards_ * sizeof(shard)) +
+                    detail::malloc_footprint(heads_bytes());
     for (std::size_t i = 0; i < nshards_; ++i) {
       const shard& s = shards_[i];
       detail::lock_guard g(s.mu);
@@ -609,19 +622,30 @@ class concurrent_cache final : public shrinkable {
     std::vector<node*> nodes;
   };
 
+  struct read_head {
+    std::atomic<table*> tbl{nullptr};  // the shard's index: read lock-free, replaced under its mu
+    // The thread (slot index) that replays the shard's buffered hits when its ring fills (see
+    // make_room). Written under mu, and only when another thread takes over (rare); read on every
+    // hit of a ring policy.
+    std::atomic<std::uint32_t> drainer{no_drainer};
+  };
+  std::size_t heads_bytes() const noexcept {
+    return (nshards_ * sizeof(read_head) + detail::cache_line - 1) & ~(detail::cache_line - 1);
+  }
+  static_assert(std::is_trivially_destructible_v<read_head>, "heads_deleter runs no destructors");
+  struct heads_deleter {
+    void operator()(read_head* p) const noexcept {
+      ::operator delete(static_cast<void*>(p), std::align_val_t{detail::cache_line});
+    }
+  };
   struct alignas(detail::cache_line) shard {
     shard(std::uint64_t policy_capacity, std::size_t idx) : index(idx), policy(policy_capacity) {}
 
-    // First cache line: what lock-free readers load, never written on the hit path.
+    // Lock-free readers never touch the shard (they read its read_head): everything here is for
+    // writers. (False sharing measured when the table pointer shared the mutex's line: 2-thread
+    // hits scaled 0.7x.)
     const std::size_t index;
-    std::atomic<table*> tbl{nullptr};  // the index: read lock-free, replaced under mu
-    // The thread (slot index) that replays buffered hits when its ring fills (see make_room).
-    // Written under mu, and only when another thread takes over (rare); read on every hit.
-    std::atomic<std::uint32_t> drainer{no_drainer};
-    // Everything writers touch starts on its own line, so try_lock/unlock and counter updates do
-    // not invalidate the line every reader needs (false sharing measured: 2-thread hits scaled
-    // 0.7x with the mutex beside tbl).
-    alignas(detail::cache_line) mutable detail::mutex mu;
+    mutable detail::mutex mu;
     Policy policy MEMBOUND_GUARDED_BY(mu);
     std::vector<node*> nodes MEMBOUND_GUARDED_BY(mu);  // handle -> node (nullptr = free handle)
     std::vector<std::uint64_t> weights MEMBOUND_GUARDED_BY(mu);  // handle -> charge (byte mode)
@@ -708,6 +732,9 @@ class concurrent_cache final : public shrinkable {
   std::uint64_t hash_of(const Key& key) const {
     return detail::mix_hash(static_cast<std::uint64_t>(hash_(key)));
   }
+  table* table_of(const shard& s) const noexcept {
+    return heads_.get()[s.index].tbl.load(std::memory_order_relaxed);
+  }
   std::size_t shard_index(std::uint64_t h) const noexcept {
     return static_cast<std::size_t>(((h >> 32) * nshards_) >> 32);
   }
@@ -757,9 +784,9 @@ class concurrent_cache final : public shrinkable {
 
   // REQUIRES: inside an epoch_guard. Memory ordering: seq_cst loads pair with the writer's seq_cst
   // stores (publication) and order after the guard's announcement (see cache_epoch.hpp).
-  [[gnu::always_inline]] const node* find_published(const shard& s, key_arg key,
+  [[gnu::always_inline]] const node* find_published(std::size_t si, key_arg key,
                                                     std::uint64_t h) const {
-    const table* t = s.tbl.load(std::memory_order_seq_cst);
+    const table* t = heads_.get()[si].tbl.load(std::memory_order_seq_cst);
     if constexpr (key_by_value) {
       // By value, so that the key stays in a register across the seq_cst loads (a reference
       // would be reloaded from memory after each of them).
@@ -833,17 +860,17 @@ class concurrent_cache final : public shrinkable {
   }
 
   // Buffers an access for the policy in the calling thread's ring for this shard.
-  [[gnu::always_inline]] void record_event(shard& s, reader_state& rs, detail::thread_slot& slot,
-                                          std::uint64_t event) {
+  [[gnu::always_inline]] void record_event(std::size_t si, reader_state& rs,
+                                          detail::thread_slot& slot, std::uint64_t event) {
     if constexpr (marks) return;  // already marked by note_access
-    const std::uint32_t d = s.drainer.load(std::memory_order_relaxed);
+    const std::uint32_t d = heads_.get()[si].drainer.load(std::memory_order_relaxed);
     if (d != slot.index && d != no_drainer) {
       if (++slot.sample % non_drainer_sampling != 0) return;  // lossy: sampled
     }
-    ring& g = rs.rings[s.index];
+    ring& g = rs.rings[si];
     const std::uint32_t t = g.tail.load(std::memory_order_relaxed);
     if (t - g.head.load(std::memory_order_acquire) >= ring_size) [[unlikely]] {
-      if (!make_room(s, rs, g)) return;  // lossy
+      if (!make_room(shards_[si], rs, g)) return;  // lossy
     }
     g.events[t % ring_size].store(event, std::memory_order_relaxed);
     g.tail.store(t + 1, std::memory_order_release);
@@ -855,7 +882,8 @@ class concurrent_cache final : public shrinkable {
   // time keeps the policy's memory in one core's cache (Caffeine: one maintenance thread). A
   // thread using a shard alone is, or becomes, its drainer, so it replays every hit in order.
   [[gnu::noinline]] bool make_room(shard& s, const reader_state& rs, ring& g) {
-    const std::uint32_t d = s.drainer.load(std::memory_order_relaxed);
+    std::atomic<std::uint32_t>& drainer = heads_.get()[s.index].drainer;
+    const std::uint32_t d = drainer.load(std::memory_order_relaxed);
     if (d != rs.index && d != no_drainer) {
       const std::uint32_t head = g.head.load(std::memory_order_relaxed);
       if (head != g.seen_head) {
@@ -866,7 +894,7 @@ class concurrent_cache final : public shrinkable {
     }
     if (!s.mu.try_lock()) return false;
     drain(s);
-    if (d != rs.index) s.drainer.store(rs.index, std::memory_order_relaxed);
+    if (d != rs.index) drainer.store(rs.index, std::memory_order_relaxed);
     s.mu.unlock();
     g.drops = 0;
     return true;
@@ -881,7 +909,7 @@ class concurrent_cache final : public shrinkable {
     std::uint64_t event = 0;
     {
       detail::epoch_guard guard(slot);
-      node* n = const_cast<node*>(find_published(s, key, h));
+      node* n = const_cast<node*>(find_published(s.index, key, h));
       if (n == nullptr) return false;
       // A writer may unpublish n (erase, eviction) between our lookup and this store. The put is
       // still linearizable: it can take effect just before that removal, which falls inside this
@@ -891,37 +919,43 @@ class concurrent_cache final : public shrinkable {
       event = note_access(n) | update_event;  // with marks, a mark (policies declare update_is_hit)
     }
     count(rs.updates);
-    record_event(s, rs, slot, event);
+    record_event(s.index, rs, slot, event);
     return true;
   }
 
-  // get() for caches with a TTL: expired entries read as misses and are removed. Out of line so
-  // the untimed hit path stays small.
-  [[gnu::noinline]] std::optional<Value> get_timed(key_arg key) { return lookup_copy<true>(key); }
+  // get() when the calling thread last used another cache, or for caches with a TTL (expired
+  // entries read as misses and are removed). Out of line so that get()'s hit path stays small.
+  [[gnu::noinline]] std::optional<Value> get_slow(key_arg key) {
+    detail::thread_slot& slot = detail::this_thread_slot();
+    reader_state& rs = reader_for(slot);
+    if (ttl_) return lookup_copy<true>(slot, rs, key);
+    return lookup_copy<false>(slot, rs, key);
+  }
 
   // lookup() copying the value into an optional (values that are not returned through registers,
   // and the TTL path).
   template <bool Timed>
-  [[gnu::always_inline]] std::optional<Value> lookup_copy(key_arg key) {
+  [[gnu::always_inline]] std::optional<Value> lookup_copy(detail::thread_slot& slot,
+                                                         reader_state& rs, key_arg key) {
     std::optional<Value> out;
-    lookup<Timed>(key, [&out](const node* n) { out.emplace(detail::load_value(n->value)); });
+    lookup<Timed>(slot, rs, key,
+                  [&out](const node* n) { out.emplace(detail::load_value(n->value)); });
     return out;
   }
 
-  // get()'s body: on a hit, calls copy_out(node) inside the epoch guard and returns true. Timed
-  // checks expiry (and removes an expired entry under the lock).
+  // get()'s body, for the calling thread's slot and its state for this cache: on a hit, calls
+  // copy_out(node) inside the read section and returns true. Timed checks expiry (and removes an
+  // expired entry under the lock).
   template <bool Timed, class CopyOut>
-  [[gnu::always_inline]] bool lookup(key_arg key, CopyOut&& copy_out) {
+  [[gnu::always_inline]] bool lookup(detail::thread_slot& slot, reader_state& rs, key_arg key,
+                                     CopyOut&& copy_out) {
     const std::uint64_t h = hash_of(key);
-    shard& s = shards_[shard_index(h)];
-    detail::thread_slot& slot = detail::this_thread_slot();
-    reader_state& rs = reader_for(slot);
+    const std::size_t si = shard_index(h);
     std::uint64_t event = 0;
     bool hit = false;
     bool expired = false;
-    {
-      detail::epoch_guard guard(slot);
-      const node* n = find_published(s, key, h);
+    auto section = [&] {
+      const node* n = find_published(si, key, h);
       if (n != nullptr) {
         if (Timed && is_expired(n, now_ticks())) {
           expired = true;
@@ -931,13 +965,24 @@ class concurrent_cache final : public shrinkable {
           hit = true;
         }
       }
+    };
+    if constexpr (!Timed && noexcept(copy_out(static_cast<const node*>(nullptr))) &&
+                  noexcept(std::declval<const Key&>() == std::declval<const Key&>())) {
+      // Nothing in the section can throw: the bare enter/exit pair keeps the announced epoch in
+      // a register (a guard object is kept in memory, two stores and four loads per hit).
+      const std::uint64_t prev = detail::epoch_enter(slot);
+      section();
+      detail::epoch_exit(slot, prev);
+    } else {
+      detail::epoch_guard guard(slot);
+      section();
     }
     if (hit) [[likely]] {
       count(rs.hits);
-      record_event(s, rs, slot, event);
+      record_event(si, rs, slot, event);
     } else {
       count(rs.misses);
-      if (Timed && expired) expire(s, key, h);
+      if (Timed && expired) expire(shards_[si], key, h);
     }
     return hit;
   }
@@ -984,11 +1029,11 @@ class concurrent_cache final : public shrinkable {
 
   // Returns the slot index holding `key`, or npos.
   std::size_t locate(const shard& s, const Key& key, std::uint64_t h) const MEMBOUND_REQUIRES(s.mu) {
-    return s.tbl.load(std::memory_order_relaxed)->template locate<node>(
+    return table_of(s)->template locate<node>(
         h, [&key](const node& n) { return n.key == key; });
   }
   node* slot_node(const shard& s, std::size_t i) const MEMBOUND_REQUIRES(s.mu) {
-    return table::unpack<node>(s.tbl.load(std::memory_order_relaxed)->slot(i).load(std::memory_order_relaxed));
+    return table::unpack<node>(table_of(s)->slot(i).load(std::memory_order_relaxed));
   }
 
   bool fits_alone(const shard& s, std::uint64_t charge) const MEMBOUND_REQUIRES(s.mu) {
@@ -1002,7 +1047,7 @@ class concurrent_cache final : public shrinkable {
   void store_locked(shard& s, node* n, std::uint64_t h, std::uint64_t charge)
       MEMBOUND_REQUIRES(s.mu) {
     const std::uint64_t pw = byte_mode_ ? charge : 1;
-    const auto pr = s.tbl.load(std::memory_order_relaxed)->template probe<node>(
+    const auto pr = table_of(s)->template probe<node>(
         h, [n](const node& other) { return other.key == n->key; });
     const std::size_t found = pr.found;
     if (found != npos) {
@@ -1018,7 +1063,7 @@ class concurrent_cache final : public shrinkable {
       n->handle = hd;
       n->gen = ++s.gen & detail::cache_gen_mask;
       s.nodes[hd] = n;
-      s.tbl.load(std::memory_order_relaxed)->slot(found).store(table::pack(n), std::memory_order_seq_cst);
+      table_of(s)->slot(found).store(table::pack(n), std::memory_order_seq_cst);
       if constexpr (marks) {
         if (take_mark(old)) mark_hit(n);  // a hit marked on the replaced node still counts
       }
@@ -1044,7 +1089,7 @@ class concurrent_cache final : public shrinkable {
       evict_one(s, /*pressure=*/false);
     }
     std::size_t free_slot = pr.free;  // still empty: evictions only empty slots
-    if (s.live + 1 > s.tbl.load(std::memory_order_relaxed)->max_entries() || free_slot == npos) {
+    if (s.live + 1 > table_of(s)->max_entries() || free_slot == npos) {
       try {
         rebuild(s, s.live + 1);
       } catch (...) {
@@ -1066,7 +1111,7 @@ class concurrent_cache final : public shrinkable {
     n->gen = ++s.gen & detail::cache_gen_mask;
     s.nodes[hd] = n;
     if (byte_mode_) s.weights[hd] = charge;
-    table* t = s.tbl.load(std::memory_order_relaxed);
+    table* t = table_of(s);
     if (free_slot != npos) {
       t->insert_at(h, free_slot, n);
     } else {
@@ -1130,7 +1175,7 @@ class concurrent_cache final : public shrinkable {
 
   // Unlinks node n (hash h, found at `slot`, already removed from the policy) and retires it.
   void remove_locked(shard& s, std::size_t slot, node* n, std::uint64_t h) MEMBOUND_REQUIRES(s.mu) {
-    s.tbl.load(std::memory_order_relaxed)->erase(h, slot);
+    table_of(s)->erase(h, slot);
     --s.live;
     if (byte_mode_) s.charged -= s.weights[n->handle];
     s.node_bytes -= footprint(n);
@@ -1145,7 +1190,7 @@ class concurrent_cache final : public shrinkable {
     const std::size_t bytes =
         byte_mode_ ? static_cast<std::size_t>(s.weights[v]) : footprint(n);
     const std::uint64_t h = hash_of(n->key);
-    remove_locked(s, s.tbl.load(std::memory_order_relaxed)->index_of(h, n), n, h);
+    remove_locked(s, table_of(s)->index_of(h, n), n, h);
     count(pressure ? s.pressure_evictions : s.evictions);
     return {1, bytes};
   }
@@ -1193,8 +1238,8 @@ class concurrent_cache final : public shrinkable {
       const std::uint64_t h = hash_of(n->key);
       nt->insert(h, n, std::memory_order_relaxed);
     }
-    table* old = s.tbl.load(std::memory_order_relaxed);
-    s.tbl.store(nt, std::memory_order_seq_cst);
+    table* old = table_of(s);
+    heads_.get()[s.index].tbl.store(nt, std::memory_order_seq_cst);
     try {
       s.old_tables.push_back({old, detail::epoch_domain::instance().current()});
     } catch (...) {
@@ -1204,7 +1249,7 @@ class concurrent_cache final : public shrinkable {
 
   // After removals: rebuild a table that has become mostly empty.
   void compact_table(shard& s) MEMBOUND_REQUIRES(s.mu) {
-    const table* t = s.tbl.load(std::memory_order_relaxed);
+    const table* t = table_of(s);
     if (t->groups() > 2 && table::groups_for(s.live) * 2 < t->groups()) {
       try {
         rebuild(s, s.live);
@@ -1316,7 +1361,7 @@ class concurrent_cache final : public shrinkable {
   // The shard's footprint (computed on demand: memory_bytes() is rare, writes are not).
   std::size_t shard_memory(const shard& s) const MEMBOUND_REQUIRES(s.mu) {
     std::size_t m = s.node_bytes + s.limbo_bytes;
-    m += s.tbl.load(std::memory_order_relaxed)->footprint();
+    m += table_of(s)->footprint();
     for (const retired_table& r : s.old_tables) m += r.t->footprint();
     m += detail::malloc_footprint(s.nodes.capacity() * sizeof(node*));
     m += detail::malloc_footprint(s.weights.capacity() * sizeof(std::uint64_t));
@@ -1336,7 +1381,7 @@ class concurrent_cache final : public shrinkable {
           if (n != nullptr) destroy_node(n);
         for (const retired_node& r : s.limbo) destroy_node(r.n);
         for (const retired_table& r : s.old_tables) table::destroy(r.t);
-        table::destroy(s.tbl.load(std::memory_order_relaxed));
+        table::destroy(table_of(s));
       }
       s.~shard();
     }
@@ -1344,6 +1389,8 @@ class concurrent_cache final : public shrinkable {
   }
 
   const std::uint64_t id_ = detail::g_next_owner_id.fetch_add(1, std::memory_order_relaxed);
+  // id_ when gets take the untimed path (no TTL), else an id no thread slot ever holds (see get()).
+  std::uint64_t untimed_id_ = ~std::uint64_t{0};
   cache_options options_;
   Hash hash_;
   Weigher weigher_;
@@ -1360,6 +1407,10 @@ class concurrent_cache final : public shrinkable {
   std::mutex resize_mu_;  // serialises shrink() and regrow()
   std::atomic<std::int64_t> longest_hold_ns_{0};
   std::size_t nshards_ = 1;
+  // What lock-free readers need of each shard, in an array of its own: a hit loads its shard's
+  // head with one indexed load and touches nothing else of the shard (whose stride is several
+  // cache lines). Written under the shard's mutex, read lock-free.
+  std::unique_ptr<read_head, heads_deleter> heads_;  // nshards_ of them
   shard* shards_ = nullptr;
   mutable detail::segmented_directory<reader_state> readers_;  // by thread index
   mutable std::atomic<std::uint32_t> readers_high_{0};

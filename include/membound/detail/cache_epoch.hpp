@@ -244,32 +244,41 @@ inline thread_slot& this_thread_slot() {
   return *s;
 }
 
-// RAII read section. Nests (only the outermost level announces: a thread inside a read section
-// has a non-zero announced epoch, which only it writes).
+// A read section: epoch_enter() announces, epoch_exit() withdraws. Sections nest: a thread inside
+// a read section has a non-zero announced epoch, which only it writes; an inner section keeps that
+// epoch announced and restores it on exit, so the outermost announcement holds throughout.
+// Branch-free on the fast path. Prefer epoch_guard; the bare pair is for hit paths that run no
+// code that can throw inside the section (a guard object is kept in memory, not registers).
+[[gnu::always_inline]] inline std::uint64_t epoch_enter(thread_slot& s) noexcept {
+  const std::uint64_t prev = s.epoch.load(std::memory_order_relaxed);
+  const std::uint64_t e = g_epoch.epoch.load(std::memory_order_seq_cst);
+  const std::uint64_t a = prev != 0 ? prev : e;
+#if !defined(MEMBOUND_DETAIL_TSAN)
+  if (g_epoch.fast.load(std::memory_order_relaxed)) [[likely]] {
+    s.epoch.store(a, std::memory_order_relaxed);
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    return prev;
+  }
+#endif
+  s.epoch.store(a, std::memory_order_seq_cst);
+  return prev;
+}
+// Ends the section epoch_enter() began; `prev` is what it returned (0 for the outermost section).
+[[gnu::always_inline]] inline void epoch_exit(thread_slot& s, std::uint64_t prev) noexcept {
+  s.epoch.store(prev, std::memory_order_release);
+}
+
+// RAII read section (see epoch_enter).
 class epoch_guard {
  public:
-  explicit epoch_guard(thread_slot& s) noexcept
-      : s_(s), outer_(s.epoch.load(std::memory_order_relaxed) == 0) {
-    if (!outer_) return;
-    const std::uint64_t e = g_epoch.epoch.load(std::memory_order_seq_cst);
-#if !defined(MEMBOUND_DETAIL_TSAN)
-    if (g_epoch.fast.load(std::memory_order_relaxed)) {
-      s_.epoch.store(e, std::memory_order_relaxed);
-      std::atomic_signal_fence(std::memory_order_seq_cst);
-      return;
-    }
-#endif
-    s_.epoch.store(e, std::memory_order_seq_cst);
-  }
-  ~epoch_guard() {
-    if (outer_) s_.epoch.store(0, std::memory_order_release);
-  }
+  explicit epoch_guard(thread_slot& s) noexcept : s_(s), prev_(epoch_enter(s)) {}
+  ~epoch_guard() { epoch_exit(s_, prev_); }
   epoch_guard(const epoch_guard&) = delete;
   epoch_guard& operator=(const epoch_guard&) = delete;
 
  private:
   thread_slot& s_;
-  const bool outer_;
+  const std::uint64_t prev_;
 };
 
 }  // namespace membound::detail
