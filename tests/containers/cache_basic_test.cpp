@@ -1,14 +1,18 @@
 // concurrent_cache: API behaviour on one thread, bad configuration, TTL, byte limits.
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
 #include "membound/containers/concurrent_cache.hpp"
 #include "membound/containers/lru_cache.hpp"
+#include "membound/detail/cache_epoch.hpp"
+#include "membound/detail/cache_table.hpp"
 #include "membound/membound.hpp"
 #include "membound/policy/sieve.hpp"
 #include "support/fake_clock.hpp"
@@ -303,6 +307,102 @@ TEST(CacheTest, InPlaceUpdatesCountReadBackAndRefreshRecency) {
   c.put(1, 12);  // absent again: a plain insert
   EXPECT_EQ(c.get(1), 12u);
   EXPECT_EQ(c.stats().updates, 1u);
+}
+
+// The index's 1-byte tag may be 0, the value an empty slot's tag also has (the slot's word tells
+// them apart). Keys with tag 0 are found, updated, erased and reinserted like any other, beside
+// keys with other tags in the same groups.
+TEST(CacheTest, KeysWhoseIndexTagIsZeroBehaveLikeAnyOther) {
+  std::vector<std::uint64_t> zero, other;
+  for (std::uint64_t k = 1; zero.size() < 300 || other.size() < 300; ++k) {
+    const std::uint64_t h = membound::detail::mix_hash(std::hash<std::uint64_t>{}(k));
+    auto& v = membound::detail::cache_table::tag_of(h) == 0 ? zero : other;
+    if (v.size() < 300) v.push_back(k);
+  }
+  concurrent_cache<std::uint64_t, std::uint64_t, membound::policy::sieve> c(entries(1000));
+  for (std::size_t i = 0; i < 300; ++i) {
+    c.put(zero[i], zero[i] + 1);
+    c.put(other[i], other[i] + 1);
+  }
+  for (std::size_t i = 0; i < 300; ++i) {
+    EXPECT_EQ(c.get(zero[i]), zero[i] + 1) << zero[i];
+    EXPECT_EQ(c.get(other[i]), other[i] + 1) << other[i];
+  }
+  for (std::size_t i = 0; i < 300; i += 2) EXPECT_TRUE(c.erase(zero[i]));
+  for (std::size_t i = 0; i < 300; ++i) {
+    EXPECT_EQ(c.contains(zero[i]), i % 2 == 1) << zero[i];
+    EXPECT_TRUE(c.contains(other[i])) << other[i];
+  }
+  for (std::size_t i = 0; i < 300; i += 2) c.put(zero[i], 7);  // back into the freed slots
+  for (std::size_t i = 1; i < 300; i += 2) c.put(zero[i], 8);  // in-place updates
+  for (std::size_t i = 0; i < 300; ++i) EXPECT_EQ(c.get(zero[i]), i % 2 == 0 ? 7u : 8u);
+  EXPECT_EQ(c.size(), 600u);
+  const auto st = c.stats();
+  EXPECT_EQ(st.hits, 900u);
+  EXPECT_EQ(st.misses, 0u);
+}
+
+// get()'s fast path needs the thread to have used this cache last and the cache to have no TTL.
+// A thread's first get, gets alternating between two caches, and gets of a TTL cache take the
+// slow path, with the same results and stats.
+TEST(CacheTest, GetsFromNewThreadsAlternatingCachesAndTtlCachesAgree) {
+  lru_cache<int, int> a(entries(10));
+  lru_cache<int, int> b(entries(10));
+  cache_options timed = entries(10);
+  timed.ttl = std::chrono::hours(1);
+  lru_cache<int, int> t(timed);
+  a.put(1, 10);
+  b.put(1, 20);
+  t.put(1, 30);
+  std::thread fresh([&] {  // its very first read of any cache is a get hit
+    EXPECT_EQ(a.get(1), 10);
+    EXPECT_EQ(a.get(2), std::nullopt);
+  });
+  fresh.join();
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(a.get(1), 10);
+    EXPECT_EQ(b.get(1), 20);
+    EXPECT_EQ(t.get(1), 30);
+    EXPECT_EQ(t.get(1), 30);
+  }
+  EXPECT_EQ(a.stats().hits, 6u);
+  EXPECT_EQ(a.stats().misses, 1u);
+  EXPECT_EQ(b.stats().hits, 5u);
+  EXPECT_EQ(t.stats().hits, 10u);
+}
+
+// A value whose copy reads another cache twice (the second get takes the fast path, with its bare
+// enter/exit pair): the inner read sections nest inside the outer one and must leave the outer
+// one's epoch announced; once all end, the thread has no epoch announced (reclamation is not
+// blocked).
+struct reads_on_copy {
+  static inline lru_cache<int, std::uint64_t>* inner = nullptr;
+  static inline std::vector<std::uint64_t> epochs;  // announced after the inner gets, per copy
+  int v = 0;
+  explicit reads_on_copy(int x) : v(x) {}
+  reads_on_copy(const reads_on_copy& o) : v(o.v) {
+    if (inner == nullptr) return;
+    EXPECT_EQ(inner->get(1), 1u);
+    EXPECT_EQ(inner->get(1), 1u);
+    epochs.push_back(membound::detail::this_thread_slot().epoch.load());
+  }
+  reads_on_copy& operator=(const reads_on_copy&) = default;
+};
+TEST(CacheTest, ReadSectionsNestAndEndWithNoEpochAnnounced) {
+  lru_cache<int, std::uint64_t> inner(entries(10));
+  inner.put(1, 1);
+  lru_cache<int, reads_on_copy> outer(entries(10));
+  outer.put(1, reads_on_copy(5));
+  reads_on_copy::inner = &inner;
+  reads_on_copy::epochs.clear();
+  const std::optional<reads_on_copy> got = outer.get(1);
+  reads_on_copy::inner = nullptr;
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->v, 5);
+  ASSERT_FALSE(reads_on_copy::epochs.empty());
+  EXPECT_NE(reads_on_copy::epochs[0], 0u);  // the first copy runs inside outer's read section
+  EXPECT_EQ(membound::detail::this_thread_slot().epoch.load(), 0u);
+  EXPECT_GE(inner.stats().hits, 2u);
 }
 
 TEST(CacheTest, ShrinkableSnapshotReportsKindCache) {

@@ -211,8 +211,9 @@ class concurrent_cache final : public shrinkable {
   // the entry's mark bit when it is not yet set).
   [[gnu::always_inline]] std::optional<Value> get(const Key& key) {
     // One compare finds the thread's state for this cache (the cache it used last) and rules out
-    // a TTL (untimed_id_); anything else takes get_slow().
-    detail::thread_slot& slot = detail::this_thread_slot();
+    // a TTL (untimed_id_) and an unregistered thread (its slot matches no cache); anything else
+    // takes get_slow().
+    detail::thread_slot& slot = detail::peek_thread_slot();
     const bool fast = slot.last_owner == untimed_id_;
     if constexpr (scalar_value) {
       // One optional, built by one return expression from scalars: GCC 12 otherwise assembles

@@ -199,9 +199,14 @@ class epoch_domain {
   segmented_directory<thread_slot> slots_;
 };
 
-// The calling thread's slot (nullptr until it first reads a cache). Constant-initialised, so reading
-// it costs one TLS load with no guard.
-inline thread_local thread_slot* tls_thread_slot = nullptr;
+// What a thread's slot pointer holds before the thread first reads a cache (and after it exits):
+// shared by all such threads and never written. Its last_owner (0) matches no cache, so a reader
+// that checks last_owner first needs no separate test for "not registered yet".
+inline constinit thread_slot g_unregistered_slot{};
+
+// The calling thread's slot (&g_unregistered_slot until it first reads a cache).
+// Constant-initialised, so reading it costs one TLS load with no guard.
+inline thread_local thread_slot* tls_thread_slot = &g_unregistered_slot;
 
 // Releases the thread's index when the thread exits.
 struct thread_slot_releaser {
@@ -209,7 +214,7 @@ struct thread_slot_releaser {
   ~thread_slot_releaser() {
     if (slot != nullptr) {
       epoch_domain::instance().unregister(slot);
-      tls_thread_slot = nullptr;
+      tls_thread_slot = &g_unregistered_slot;
     }
   }
 };
@@ -240,9 +245,13 @@ inline thread_slot* epoch_domain::register_thread() {
 // Returns the calling thread's slot, registering the thread on first use.
 inline thread_slot& this_thread_slot() {
   thread_slot* s = tls_thread_slot;
-  if (s == nullptr) [[unlikely]] s = epoch_domain::instance().register_thread();
+  if (s == &g_unregistered_slot) [[unlikely]] s = epoch_domain::instance().register_thread();
   return *s;
 }
+
+// The calling thread's slot, or g_unregistered_slot (read only, never write it) if the thread has
+// not registered yet: for a hit path whose first check (last_owner) fails on the latter anyway.
+[[gnu::always_inline]] inline thread_slot& peek_thread_slot() noexcept { return *tls_thread_slot; }
 
 // A read section: epoch_enter() announces, epoch_exit() withdraws. Sections nest: a thread inside
 // a read section has a non-zero announced epoch, which only it writes; an inner section keeps that

@@ -104,8 +104,8 @@ struct cache_timed_node : cache_node<Key, Value> {
 };
 
 // An open-addressing index of node pointers with lock-free lookups, in 64-byte groups of 7 slots
-// plus a control word (the F14 layout): bytes 0-6 hold a 1-byte tag of each slot's hash (0 = empty
-// slot), byte 7 counts the entries homed at or before this group that live after it (overflow,
+// plus a control word (the F14 layout): bytes 0-6 hold a 1-byte tag of each slot's hash (0 for an
+// empty slot, whose word is 0; see tag_of), byte 7 counts the entries homed at or before this group that live after it (overflow,
 // saturating at 255). A lookup matches the tag against all 7 bytes at once (SWAR), dereferences
 // only matching slots, and stops at the first group without the key whose overflow count is 0.
 // Erasing empties the slot and lowers the counts: no tombstones, so churn never lengthens probes or
@@ -158,10 +158,11 @@ class cache_table {
   std::size_t max_entries() const noexcept { return slots() * 4 / 5; }
   std::size_t footprint() const noexcept { return malloc_footprint(bytes_for(groups_)); }
 
-  static std::uint64_t tag_of(std::uint64_t h) noexcept {
-    const std::uint64_t t = (h >> 32) & 0xffULL;
-    return t + (t == 0);  // 0 marks an empty slot (branch-free)
-  }
+  // A slot's tag: one byte of its hash. 0 is a valid tag, so an empty slot (tag 0, word 0) is
+  // told apart by its word: every match is checked against the slot word, and writers find empty
+  // slots by their words (empty_lane). Keys whose tag is 0 (1 in 256) also match the empty slots
+  // of the groups they probe, which costs them a load of the same line.
+  static std::uint64_t tag_of(std::uint64_t h) noexcept { return (h >> 32) & 0xffULL; }
   static std::uint64_t pack(const void* p) noexcept { return reinterpret_cast<std::uintptr_t>(p); }
   template <class Node>
   static Node* unpack(std::uint64_t word) noexcept {
@@ -260,8 +261,8 @@ class cache_table {
         }
       }
       if (r.free == npos) {
-        const std::uint64_t empties = match(ctrl, 0);
-        if (empties != 0) r.free = g * group_slots + lane(empties);
+        const std::size_t j = empty_lane(gr);
+        if (j != group_slots) r.free = g * group_slots + j;
       }
       if ((ctrl >> 56) == 0) searching = false;
       if (!searching && r.free != npos) return r;
@@ -306,14 +307,13 @@ class cache_table {
     group* gs = groups_begin();
     const std::size_t start = home(h);
     for (std::size_t g = start;; g = next(g)) {
-      const std::uint64_t ctrl = gs[g].ctrl.load(std::memory_order_relaxed);
-      const std::uint64_t free = match(ctrl, 0);
-      if (free == 0) continue;
+      const std::size_t j = empty_lane(gs[g]);
+      if (j == group_slots) continue;
       for (std::size_t k = start; k != g; k = next(k)) {
         const std::uint64_t c = gs[k].ctrl.load(std::memory_order_relaxed);
         if ((c >> 56) != 0xff) gs[k].ctrl.store(c + (std::uint64_t{1} << 56), order);
       }
-      const std::size_t j = lane(free);
+      const std::uint64_t ctrl = gs[g].ctrl.load(std::memory_order_relaxed);
       gs[g].slot[j].store(pack(p), order);
       gs[g].ctrl.store(ctrl | (tag_of(h) << (8 * j)), order);
       return g * group_slots + j;
@@ -347,6 +347,12 @@ class cache_table {
     const std::uint64_t x = ctrl ^ tags;
     const std::uint64_t zero = ~(((x & lo7) + lo7) | x | lo7);
     return zero & 0x0080808080808080ULL;  // byte 7 is the overflow count, not a slot
+  }
+  // Writer: the first empty slot of gr (its word is 0; its tag is then 0 too), or group_slots.
+  static std::size_t empty_lane(const group& gr) noexcept {
+    for (std::size_t j = 0; j < group_slots; ++j)
+      if (gr.slot[j].load(std::memory_order_relaxed) == 0) return j;
+    return group_slots;
   }
   static std::size_t lane(std::uint64_t m) noexcept {
     return static_cast<std::size_t>(std::countr_zero(m)) / 8;
