@@ -72,9 +72,11 @@ struct default_weigher {
 //
 // Complexity: get / contains: O(1) expected, lock-free (no lock; a hit writes only the calling
 // thread's own buffers, or, with a hit-mark policy, the entry's mark bit when it is not yet set).
-// get()'s hit path is always inlined into the caller (about 100 instructions, no call), with small
-// trivially copyable keys and values kept in registers: an out-of-line get cost 20-30 % more
-// instructions and a store-forwarding stall per hit (docs/benchmarks-containers.md).
+// get()'s hit path is always inlined into the caller (about 60 instructions with SIEVE, 125 with
+// LRU, no call), with small trivially copyable keys and values kept in registers: an out-of-line
+// get cost 20-30 % more instructions and a store-forwarding stall per hit
+// (docs/benchmarks-containers.md). A thread's first get of a cache after using another one, and
+// every get of a cache with a TTL, take an out-of-line path.
 // put of a present key with an in-place value (entry-bounded, no TTL): O(1) expected, lock-free.
 // Other puts, erase, get_or_load miss: O(1) expected amortised, under the shard's mutex, plus
 // replaying the buffered hits (at most 128 per thread). shrink(): O(entries removed), in lock holds
