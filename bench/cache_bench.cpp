@@ -279,6 +279,7 @@ BENCHMARK_TEMPLATE(BM_BytesPerEntry, floor_map)->Iterations(1)->Unit(benchmark::
 BENCHMARK_TEMPLATE(BM_BytesPerEntry, naive_lru)->Iterations(1)->Unit(benchmark::kMillisecond);
 BENCHMARK_TEMPLATE(BM_BytesPerEntry, tbb_lru)->Iterations(1)->Unit(benchmark::kMillisecond);
 BENCHMARK_TEMPLATE(BM_BytesPerEntry, ours_lru)->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(BM_BytesPerEntry, ours_sieve)->Iterations(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_BytesPerEntryString)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 BENCHMARK_TEMPLATE(BM_Shrink1M, naive_lru)->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);

@@ -27,14 +27,18 @@ class sieve {
   explicit sieve(std::uint64_t capacity = 0) { (void)capacity; }
 
   void on_insert(handle h, std::uint64_t /*hash*/, std::uint64_t /*weight*/) {
-    if (h >= nodes_.size()) nodes_.resize(static_cast<std::size_t>(h) + 1);
-    nodes_[h] = {no_handle, head_, false};
+    if (h >= nodes_.size()) {
+      nodes_.resize(static_cast<std::size_t>(h) + 1);
+      visited_.resize(static_cast<std::size_t>(h) / 64 + 1);
+    }
+    nodes_[h] = {no_handle, head_};
+    set_visited(h, false);
     if (head_ != no_handle) nodes_[head_].prev = h;
     head_ = h;
     if (tail_ == no_handle) tail_ = h;
     ++size_;
   }
-  void on_hit(handle h) noexcept { nodes_[h].visited = true; }
+  void on_hit(handle h) noexcept { set_visited(h, true); }
   void on_update(handle h, std::uint64_t /*weight*/) noexcept { on_hit(h); }
   static constexpr bool update_is_hit = true;
   void on_remove(handle h) noexcept {
@@ -52,8 +56,8 @@ class sieve {
     handle h = hand_ != no_handle ? hand_ : tail_;
     for (;;) {
       const bool marked = take_mark(h);  // consumed whether or not visited is set
-      if (!nodes_[h].visited && !marked) break;
-      nodes_[h].visited = false;
+      if (!visited(h) && !marked) break;
+      set_visited(h, false);
       h = nodes_[h].prev != no_handle ? nodes_[h].prev : tail_;
     }
     hand_ = nodes_[h].prev;
@@ -63,14 +67,23 @@ class sieve {
   }
   void set_capacity(std::uint64_t /*capacity*/) noexcept {}
   std::size_t size() const noexcept { return size_; }
-  std::size_t memory_bytes() const noexcept { return nodes_.capacity() * sizeof(node); }
+  std::size_t memory_bytes() const noexcept {
+    return nodes_.capacity() * sizeof(node) + visited_.capacity() * sizeof(std::uint64_t);
+  }
 
  private:
   struct node {
     handle prev = no_handle;  // toward the head (newer)
     handle next = no_handle;  // toward the tail (older)
-    bool visited = false;
   };
+
+  // The visited bits live in a bitmap beside the links: 8 bytes and a bit per entry, where a
+  // bool in the node made it 12.
+  bool visited(handle h) const noexcept { return (visited_[h / 64] >> (h % 64)) & 1U; }
+  void set_visited(handle h, bool v) noexcept {
+    const std::uint64_t bit = std::uint64_t{1} << (h % 64);
+    visited_[h / 64] = v ? (visited_[h / 64] | bit) : (visited_[h / 64] & ~bit);
+  }
 
   void unlink(handle h) noexcept {
     const node n = nodes_[h];
@@ -79,6 +92,7 @@ class sieve {
   }
 
   std::vector<node> nodes_;
+  std::vector<std::uint64_t> visited_;  // bit h: handle h's visited bit
   handle head_ = no_handle;  // newest
   handle tail_ = no_handle;  // oldest
   handle hand_ = no_handle;  // no_handle: start at the tail
