@@ -189,7 +189,7 @@ class concurrent_cache final : public shrinkable {
         detail::lock_guard g(s->mu);
         s->cap_entries = ce;
         s->cap_bytes = cb;
-        heads_.get()[built].tbl.store(table::create(2), std::memory_order_seq_cst);
+        head(built).tbl.store(table::create(2), std::memory_order_seq_cst);
         s->next_reclaim = reclaim_step(*s);
         publish(*s);
       }
@@ -735,8 +735,9 @@ class concurrent_cache final : public shrinkable {
   std::uint64_t hash_of(const Key& key) const {
     return detail::mix_hash(static_cast<std::uint64_t>(hash_(key)));
   }
+  read_head& head(std::size_t si) const noexcept { return heads_.get()[si]; }
   table* table_of(const shard& s) const noexcept {
-    return heads_.get()[s.index].tbl.load(std::memory_order_relaxed);
+    return head(s.index).tbl.load(std::memory_order_relaxed);
   }
   std::size_t shard_index(std::uint64_t h) const noexcept {
     return static_cast<std::size_t>(((h >> 32) * nshards_) >> 32);
@@ -789,7 +790,7 @@ class concurrent_cache final : public shrinkable {
   // stores (publication) and order after the guard's announcement (see cache_epoch.hpp).
   [[gnu::always_inline]] const node* find_published(std::size_t si, key_arg key,
                                                     std::uint64_t h) const {
-    const table* t = heads_.get()[si].tbl.load(std::memory_order_seq_cst);
+    const table* t = head(si).tbl.load(std::memory_order_seq_cst);
     if constexpr (key_by_value) {
       // By value, so that the key stays in a register across the seq_cst loads (a reference
       // would be reloaded from memory after each of them).
@@ -866,7 +867,7 @@ class concurrent_cache final : public shrinkable {
   [[gnu::always_inline]] void record_event(std::size_t si, reader_state& rs,
                                           detail::thread_slot& slot, std::uint64_t event) {
     if constexpr (marks) return;  // already marked by note_access
-    const std::uint32_t d = heads_.get()[si].drainer.load(std::memory_order_relaxed);
+    const std::uint32_t d = head(si).drainer.load(std::memory_order_relaxed);
     if (d != slot.index && d != no_drainer) {
       if (++slot.sample % non_drainer_sampling != 0) return;  // lossy: sampled
     }
@@ -885,7 +886,7 @@ class concurrent_cache final : public shrinkable {
   // time keeps the policy's memory in one core's cache (Caffeine: one maintenance thread). A
   // thread using a shard alone is, or becomes, its drainer, so it replays every hit in order.
   [[gnu::noinline]] bool make_room(shard& s, const reader_state& rs, ring& g) {
-    std::atomic<std::uint32_t>& drainer = heads_.get()[s.index].drainer;
+    std::atomic<std::uint32_t>& drainer = head(s.index).drainer;
     const std::uint32_t d = drainer.load(std::memory_order_relaxed);
     if (d != rs.index && d != no_drainer) {
       const std::uint32_t head = g.head.load(std::memory_order_relaxed);
@@ -1242,7 +1243,7 @@ class concurrent_cache final : public shrinkable {
       nt->insert(h, n, std::memory_order_relaxed);
     }
     table* old = table_of(s);
-    heads_.get()[s.index].tbl.store(nt, std::memory_order_seq_cst);
+    head(s.index).tbl.store(nt, std::memory_order_seq_cst);
     try {
       s.old_tables.push_back({old, detail::epoch_domain::instance().current()});
     } catch (...) {

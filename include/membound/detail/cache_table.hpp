@@ -105,8 +105,8 @@ struct cache_timed_node : cache_node<Key, Value> {
 
 // An open-addressing index of node pointers with lock-free lookups, in 64-byte groups of 7 slots
 // plus a control word (the F14 layout): bytes 0-6 hold a 1-byte tag of each slot's hash (0 for an
-// empty slot, whose word is 0; see tag_of), byte 7 counts the entries homed at or before this group that live after it (overflow,
-// saturating at 255). A lookup matches the tag against all 7 bytes at once (SWAR), dereferences
+// empty slot, whose word is 0; see tag_of), byte 7 counts the entries homed at or before this
+// group that live after it (overflow, saturating at 255). A lookup matches the tag against all 7 bytes at once (SWAR), dereferences
 // only matching slots, and stops at the first group without the key whose overflow count is 0.
 // Erasing empties the slot and lowers the counts: no tombstones, so churn never lengthens probes or
 // forces a rebuild. A probe visits each group at most once.

@@ -27,10 +27,9 @@ class sieve {
   explicit sieve(std::uint64_t capacity = 0) { (void)capacity; }
 
   void on_insert(handle h, std::uint64_t /*hash*/, std::uint64_t /*weight*/) {
-    if (h >= nodes_.size()) {
-      nodes_.resize(static_cast<std::size_t>(h) + 1);
-      visited_.resize(static_cast<std::size_t>(h) / 64 + 1);
-    }
+    // Each grows on its own check, so a bad_alloc from either leaves both usable (basic).
+    if (h / 64 >= visited_.size()) visited_.resize(static_cast<std::size_t>(h) / 64 + 1);
+    if (h >= nodes_.size()) nodes_.resize(static_cast<std::size_t>(h) + 1);
     nodes_[h] = {no_handle, head_};
     set_visited(h, false);
     if (head_ != no_handle) nodes_[head_].prev = h;
