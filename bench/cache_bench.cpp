@@ -26,6 +26,7 @@
 #include <benchmark/benchmark.h>
 
 #include "membound/containers/lru_cache.hpp"
+#include "membound/policy/clock.hpp"
 #include "membound/policy/sieve.hpp"
 #include "baselines.hpp"
 #include "zipf_keys.hpp"
@@ -83,6 +84,7 @@ struct membound_cache {
 };
 using ours_lru = membound_cache<membound::policy::lru>;
 using ours_sieve = membound_cache<membound::policy::sieve>;
+using ours_clock = membound_cache<membound::policy::clock>;
 
 // One pre-populated instance per (implementation, size), shared by the benchmark's threads.
 template <class Impl>
@@ -280,6 +282,7 @@ BENCHMARK_TEMPLATE(BM_BytesPerEntry, naive_lru)->Iterations(1)->Unit(benchmark::
 BENCHMARK_TEMPLATE(BM_BytesPerEntry, tbb_lru)->Iterations(1)->Unit(benchmark::kMillisecond);
 BENCHMARK_TEMPLATE(BM_BytesPerEntry, ours_lru)->Iterations(1)->Unit(benchmark::kMillisecond);
 BENCHMARK_TEMPLATE(BM_BytesPerEntry, ours_sieve)->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(BM_BytesPerEntry, ours_clock)->Iterations(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_BytesPerEntryString)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 BENCHMARK_TEMPLATE(BM_Shrink1M, naive_lru)->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "membound/detail/handle_bits.hpp"
 #include "membound/detail/handle_list.hpp"
 #include "membound/policy/policy.hpp"
 
@@ -18,7 +19,7 @@ namespace membound::policy {
 // Matches libCacheSim's Clock (n-bit counter = 1) exactly (shared/traces/README.md).
 // Complexity: on_insert/on_hit/on_remove O(1); evict amortised O(1) (each set bit is cleared once).
 // Thread-compatible. Does not throw except std::bad_alloc from on_insert's growth.
-// Handles are the owner's; 9 bytes per slot.
+// Handles are the owner's; 8 bytes of links and one reference bit per slot.
 // Capacity is not used for ordering: the owner evicts while over capacity (0 allowed).
 class clock {
  public:
@@ -27,11 +28,13 @@ class clock {
   explicit clock(std::uint64_t capacity = 0) { (void)capacity; }
 
   void on_insert(handle h, std::uint64_t /*hash*/, std::uint64_t /*weight*/) {
+    // Each grows on its own check, so a bad_alloc from either leaves both usable (basic).
+    referenced_.reserve_for(h);
     if (h >= nodes_.size()) nodes_.resize(static_cast<std::size_t>(h) + 1);
-    nodes_[h].referenced = false;
+    referenced_.set(h, false);
     queue_.push_front(nodes_, h, 0);
   }
-  void on_hit(handle h) noexcept { nodes_[h].referenced = true; }
+  void on_hit(handle h) noexcept { referenced_.set(h, true); }
   void on_update(handle h, std::uint64_t /*weight*/) noexcept { on_hit(h); }
   static constexpr bool update_is_hit = true;
   void on_remove(handle h) noexcept { queue_.unlink(nodes_, h, 0); }
@@ -45,8 +48,8 @@ class clock {
     handle h = queue_.back();
     for (;;) {
       const bool marked = take_mark(h);  // consumed whether or not referenced is set
-      if (!nodes_[h].referenced && !marked) break;
-      nodes_[h].referenced = false;
+      if (!referenced_.get(h) && !marked) break;
+      referenced_.set(h, false);
       queue_.move_to_front(nodes_, h);
       h = queue_.back();
     }
@@ -55,15 +58,17 @@ class clock {
   }
   void set_capacity(std::uint64_t /*capacity*/) noexcept {}
   std::size_t size() const noexcept { return queue_.size(); }
-  std::size_t memory_bytes() const noexcept { return nodes_.capacity() * sizeof(node); }
+  std::size_t memory_bytes() const noexcept {
+    return nodes_.capacity() * sizeof(node) + referenced_.memory_bytes();
+  }
 
  private:
   struct node {
     handle prev = no_handle;
     handle next = no_handle;
-    bool referenced = false;
   };
   std::vector<node> nodes_;
+  detail::handle_bits referenced_;  // beside the links: a bool in the node made a slot 12 bytes
   detail::handle_list queue_;
 };
 

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "membound/detail/handle_bits.hpp"
 #include "membound/policy/policy.hpp"
 
 namespace membound::policy {
@@ -28,7 +29,7 @@ class sieve {
 
   void on_insert(handle h, std::uint64_t /*hash*/, std::uint64_t /*weight*/) {
     // Each grows on its own check, so a bad_alloc from either leaves both usable (basic).
-    if (h / 64 >= visited_.size()) visited_.resize(static_cast<std::size_t>(h) / 64 + 1);
+    visited_.reserve_for(h);
     if (h >= nodes_.size()) nodes_.resize(static_cast<std::size_t>(h) + 1);
     nodes_[h] = {no_handle, head_};
     set_visited(h, false);
@@ -67,7 +68,7 @@ class sieve {
   void set_capacity(std::uint64_t /*capacity*/) noexcept {}
   std::size_t size() const noexcept { return size_; }
   std::size_t memory_bytes() const noexcept {
-    return nodes_.capacity() * sizeof(node) + visited_.capacity() * sizeof(std::uint64_t);
+    return nodes_.capacity() * sizeof(node) + visited_.memory_bytes();
   }
 
  private:
@@ -78,11 +79,8 @@ class sieve {
 
   // The visited bits live in a bitmap beside the links: 8 bytes and a bit per entry, where a
   // bool in the node made it 12.
-  bool visited(handle h) const noexcept { return (visited_[h / 64] >> (h % 64)) & 1U; }
-  void set_visited(handle h, bool v) noexcept {
-    const std::uint64_t bit = std::uint64_t{1} << (h % 64);
-    visited_[h / 64] = v ? (visited_[h / 64] | bit) : (visited_[h / 64] & ~bit);
-  }
+  bool visited(handle h) const noexcept { return visited_.get(h); }
+  void set_visited(handle h, bool v) noexcept { visited_.set(h, v); }
 
   void unlink(handle h) noexcept {
     const node n = nodes_[h];
@@ -91,7 +89,7 @@ class sieve {
   }
 
   std::vector<node> nodes_;
-  std::vector<std::uint64_t> visited_;  // bit h: handle h's visited bit
+  detail::handle_bits visited_;
   handle head_ = no_handle;  // newest
   handle tail_ = no_handle;  // oldest
   handle hand_ = no_handle;  // no_handle: start at the tail
