@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "membound/detail/flat_map.hpp"
+#include "membound/detail/reversal_guard.hpp"
 #include "membound/detail/shadow_set.hpp"
 #include "membound/policy/lru.hpp"
 #include "membound/policy/s3fifo.hpp"
@@ -62,6 +63,59 @@ TEST(ShadowSet, EmptyUntilSized) {
   EXPECT_EQ(s.memory_bytes(), 0u);
 }
 
+TEST(ShadowSet, TakeReportsTheEvictionPosition) {
+  detail::shadow_set s;
+  s.resize(64);
+  s.set_bound(100);
+  s.add(mix64(1), 1);
+  s.add(mix64(2), 5);
+  s.add(mix64(3), 1);
+  EXPECT_EQ(s.last_position(), 6u);  // 1 + 5 units were evicted before key 3
+  std::uint64_t at = 99;
+  ASSERT_TRUE(s.take(mix64(2), at));
+  EXPECT_EQ(at, 1u);
+  ASSERT_TRUE(s.take(mix64(3), at));
+  EXPECT_EQ(at, 6u);
+  at = 99;
+  EXPECT_FALSE(s.take(mix64(2), at));  // taken already
+  EXPECT_EQ(at, 99u);                   // untouched on a miss
+}
+
+// Returns in reverse eviction order (a reversed sweep): the first reverse step holds one
+// admission, the third in a row freezes, and two forward steps in a row thaw.
+TEST(ReversalGuard, ReverseStepsHoldThenFreezeAndForwardStepsThaw) {
+  detail::reversal_guard g;
+  EXPECT_FALSE(g.take_hold());
+  EXPECT_FALSE(g.note_return(10, 10, 2));  // the newest eviction came back: reverse step 1
+  EXPECT_TRUE(g.take_hold());
+  EXPECT_FALSE(g.take_hold());  // a hold covers one decision
+  EXPECT_FALSE(g.note_return(9, 11, 2));  // just below the previous return: step 2
+  EXPECT_FALSE(g.frozen());
+  EXPECT_TRUE(g.note_return(8, 12, 2));  // step 3: freezes
+  EXPECT_TRUE(g.frozen());
+  EXPECT_TRUE(g.take_hold());
+  EXPECT_TRUE(g.take_hold());  // frozen: every decision holds
+  EXPECT_FALSE(g.note_return(20, 30, 2));  // forward step 1
+  EXPECT_TRUE(g.frozen());
+  EXPECT_FALSE(g.note_return(25, 31, 2));  // forward step 2: thaws
+  EXPECT_FALSE(g.frozen());
+  EXPECT_FALSE(g.take_hold());
+}
+
+// Returns in eviction order (a loop), or far apart, never freeze.
+TEST(ReversalGuard, ForwardOrFarReturnsDoNotFreeze) {
+  detail::reversal_guard g;
+  for (std::uint64_t at = 0; at < 100; ++at) g.note_return(at, 200, 2);  // oldest first
+  EXPECT_FALSE(g.frozen());
+  EXPECT_FALSE(g.take_hold());
+  // Decreasing, but more than max_gap apart: random returns, not a reversal.
+  for (std::uint64_t at = 1000; at > 100; at -= 10) g.note_return(at, 5000, 2);
+  EXPECT_FALSE(g.frozen());
+  // The same returns with a wider gap (heavier entries) are a reversal.
+  for (std::uint64_t at = 1000; at > 900; at -= 10) g.note_return(at, 5000, 20);
+  EXPECT_TRUE(g.frozen());
+}
+
 // A replay loop for entry capacities, as the simulator runs it.
 template <class P>
 std::uint64_t replay(P& p, std::uint64_t capacity, const std::vector<std::uint32_t>& keys) {
@@ -104,9 +158,9 @@ std::vector<std::uint32_t> zigzag(std::uint32_t n, int sweeps) {
   return keys;
 }
 
-// On a zigzag (LRU-optimal) the adaptive S3-FIFO grows its small queue to a FIFO and matches
-// LRU's hits; the static split does not.
-TEST(AdaptiveS3Fifo, GrowsTheSmallQueueOnAZigzagAndMatchesLru) {
+// On a zigzag (LRU-optimal) the adaptive S3-FIFO's reversal guard freezes M and shrinks S to its
+// floor, and it matches LRU's hits; the static split does not.
+TEST(AdaptiveS3Fifo, FreezesMainOnAZigzagAndMatchesLru) {
   const auto keys = zigzag(1000, 20);
   policy::s3fifo adaptive(100);
   policy::s3fifo_static fixed(100);
@@ -114,9 +168,31 @@ TEST(AdaptiveS3Fifo, GrowsTheSmallQueueOnAZigzagAndMatchesLru) {
   const std::uint64_t lru_hits = replay(lru, 100, keys);
   EXPECT_EQ(lru_hits, 19u * 100u);  // each reversal hits the 100 most recent keys
   EXPECT_EQ(replay(adaptive, 100, keys), lru_hits);
-  EXPECT_GT(adaptive.small_capacity(), 50u);
+  EXPECT_EQ(adaptive.small_capacity(), 1u);  // 1 % of the capacity
   EXPECT_LT(replay(fixed, 100, keys), lru_hits / 2);
   EXPECT_EQ(fixed.small_capacity(), 10u);
+}
+
+// Back-and-forth sweeps (LIRS's zigzag over 1000 keys at 100 entries, backf's 750 at 512): LRU is
+// optimal, and both adaptive policies match it through the reversal guard. Without it (the
+// static W-TinyLFU, or W-TinyLFU's climber) admissions during the sweeps lose hits.
+TEST(ReversalGuard, AdaptivePoliciesMatchLruOnBackAndForthSweeps) {
+  struct cell {
+    std::uint32_t keys;
+    std::uint64_t capacity;
+  };
+  for (const cell c : {cell{1000, 100}, cell{750, 512}}) {
+    const auto keys = zigzag(c.keys, 20);
+    policy::lru lru(c.capacity);
+    const std::uint64_t lru_hits = replay(lru, c.capacity, keys);
+    EXPECT_EQ(lru_hits, 19u * c.capacity) << c.keys;  // each reversal hits the most recent entries
+    policy::w_tinylfu w(c.capacity);
+    EXPECT_GE(replay(w, c.capacity, keys), lru_hits) << c.keys;
+    policy::s3fifo s(c.capacity);
+    EXPECT_GE(replay(s, c.capacity, keys), lru_hits) << c.keys;
+    policy::w_tinylfu unguarded(c.capacity, 0.01, policy::w_tinylfu::adaptation::none);
+    EXPECT_LT(replay(unguarded, c.capacity, keys), lru_hits) << c.keys;
+  }
 }
 
 // On a loop larger than the cache W-TinyLFU keeps its small window (frequency wins there).

@@ -36,17 +36,27 @@ class shadow_set {
     slot& s = slots_[index(hash)];
     s.fingerprint = fingerprint(hash);
     s.at = evicted_;
+    last_at_ = evicted_;
     evicted_ += w;
   }
   // Returns whether `hash` was evicted within the bound, and forgets it.
   bool take(std::uint64_t hash) noexcept {
+    std::uint64_t at = 0;
+    return take(hash, at);
+  }
+  // As take(hash); on success `at` is the key's eviction position: the weight evicted before it
+  // was added, so later evictions have larger positions (the order the keys left in).
+  bool take(std::uint64_t hash, std::uint64_t& at) noexcept {
     if (slots_.empty()) return false;
     slot& s = slots_[index(hash)];
     if (s.fingerprint != fingerprint(hash) || s.fingerprint == 0) return false;
     const std::uint64_t since = evicted_ - s.at;  // its own weight plus everything evicted after it
     s.fingerprint = 0;
+    at = s.at;
     return since <= bound_;
   }
+  // The eviction position of the most recent add() (0 before any).
+  std::uint64_t last_position() const noexcept { return last_at_; }
   std::size_t memory_bytes() const noexcept { return slots_.capacity() * sizeof(slot); }
 
  private:
@@ -64,6 +74,7 @@ class shadow_set {
   std::size_t mask_ = 0;
   std::uint64_t bound_ = 0;
   std::uint64_t evicted_ = 0;
+  std::uint64_t last_at_ = 0;
 };
 
 }  // namespace membound::detail

@@ -11,6 +11,7 @@
 
 #include "membound/detail/ghost_list.hpp"
 #include "membound/detail/handle_list.hpp"
+#include "membound/detail/reversal_guard.hpp"
 #include "membound/detail/shadow_set.hpp"
 #include "membound/policy/policy.hpp"
 
@@ -31,8 +32,13 @@ namespace detail_s3fifo {
 //   lossy) remember the keys most recently evicted from S (25 % of the capacity, by evicted
 //   weight) and from M (75 %); a miss on the first grows S by 6 average entries' weight, a miss on the second
 //   shrinks it (S stays within [1 %, 100 %]). A
-//   ghost hit goes to S instead of M while M is full. On loops and zigzags (LRU-optimal) S grows
-//   until the policy is a FIFO; on frequency-skewed traces it shrinks toward the static split.
+//   ghost hit goes to S instead of M while M is full. On loops S grows until the policy is a
+//   FIFO; on frequency-skewed traces it shrinks toward the static split. A reversal guard
+//   (detail::reversal_guard) watches S's shadow: when S's evicted keys come back newest first (a
+//   back-and-forth scan, where LRU is optimal) the next S eviction moves nothing to M, and after
+//   three such returns in a row M is frozen: S shrinks to its 1 % floor by handing its entries to
+//   M, nothing moves from S or G into M and S's share holds still, until two returns in eviction
+//   order. The resident set then stays as it is, which is optimal on such scans.
 template <bool Adaptive>
 class s3fifo_engine {
  public:
@@ -49,9 +55,11 @@ class s3fifo_engine {
       const double step = size() == 0 ? small_step
                                       : small_step * static_cast<double>(small_.weight() + main_.weight()) /
                                             static_cast<double>(size());
-      if (small_shadow_.take(hash)) {
-        resize_small(step);
-      } else if (main_shadow_.take(hash)) {
+      std::uint64_t at = 0;
+      if (small_shadow_.take(hash, at)) {
+        if (guard_.note_return(at, small_shadow_.last_position(), mean_weight_gap())) freeze_main();
+        if (!guard_.frozen()) resize_small(step);
+      } else if (!guard_.frozen() && main_shadow_.take(hash)) {
         resize_small(-step);
       }
     }
@@ -65,7 +73,7 @@ class s3fifo_engine {
     n.freq = 0;
     bool ghost_hit = recent_.take(hash) != 0 || ghost_.erase(hash) != membound::detail::ghost_list::absent;
     if constexpr (Adaptive) {
-      if (ghost_hit && main_.weight() + weight > capacity_ - small_cap_) ghost_hit = false;
+      if (ghost_hit && (guard_.frozen() || main_.weight() + weight > capacity_ - small_cap_)) ghost_hit = false;
     }
     n.main = ghost_hit;
     (n.main ? main_ : small_).push_front(nodes_, h, weight);
@@ -92,11 +100,13 @@ class s3fifo_engine {
   handle evict() {
     assert(size() > 0);
     if (main_.weight() <= capacity_ - small_cap_ && !small_.empty()) {
+      bool held = false;
+      if constexpr (Adaptive) held = guard_.take_hold();
       while (!small_.empty()) {
         const handle t = small_.back();
         node& n = nodes_[t];
         small_.unlink(nodes_, t, n.weight);
-        if (n.freq >= threshold) {
+        if (n.freq >= threshold && !held) {
           n.freq = 0;
           n.main = true;
           main_.push_front(nodes_, t, n.weight);
@@ -172,6 +182,25 @@ class s3fifo_engine {
   static std::uint64_t min_small(std::uint64_t capacity) noexcept {
     return std::max<std::uint64_t>(std::min<std::uint64_t>(capacity, 1), capacity / 100);
   }
+  // The reversal guard froze: S shrinks to its floor by handing its oldest entries to M (nothing
+  // is evicted), so the resident set stays as it is and only S's few entries turn over.
+  void freeze_main() noexcept {
+    small_cap_ = min_small(capacity_);
+    acc_ = 0;
+    while (small_.weight() > small_cap_) {
+      const handle t = small_.back();
+      node& n = nodes_[t];
+      small_.unlink(nodes_, t, n.weight);
+      n.main = true;
+      main_.push_front(nodes_, t, n.weight);
+    }
+  }
+  // Two resident entries' mean weight (at least 2): how far apart two keys evicted one after
+  // the other can be in a shadow's positions.
+  std::uint64_t mean_weight_gap() const noexcept {
+    const std::size_t n = size();
+    return 2 * (n == 0 ? 1 : std::max<std::uint64_t>(1, (small_.weight() + main_.weight()) / n));
+  }
   void resize_small(double delta) noexcept {
     acc_ += delta;
     if (acc_ >= 1) {
@@ -198,17 +227,21 @@ class s3fifo_engine {
   membound::detail::shadow_set small_shadow_;
   membound::detail::shadow_set main_shadow_;
   membound::detail::ghost_hit_memory recent_;
+  membound::detail::reversal_guard guard_;  // watches S's shadow (adaptive only)
 };
 
 }  // namespace detail_s3fifo
 
-// S3-FIFO with the adaptive small queue (detail_s3fifo::s3fifo_engine<true>): beats LRU wherever
-// the static split does and follows LRU on loops and zigzags (zigzag: LRU-optimal, reached
-// exactly). Not libCacheSim's numbers; for those use s3fifo_static.
-// Complexity: on_miss/on_insert/on_hit/on_remove expected O(1); evict amortised O(1).
+// S3-FIFO with the adaptive small queue and the reversal guard (detail_s3fifo::s3fifo_engine<true>):
+// beats LRU wherever the static split does, and reaches LRU's (optimal) hits on back-and-forth
+// scans (LIRS's zigzag and backf at every size). Not libCacheSim's numbers; for those use
+// s3fifo_static.
+// Complexity: on_insert/on_hit/on_remove expected O(1); evict amortised O(1); on_miss expected O(1)
+// except when the guard freezes, which moves S's entries into M once (O(entries in S)).
 // Thread-compatible. on_insert/evict may throw std::bad_alloc (ghost growth).
 // Handles are the owner's; 24 bytes per slot plus ~40 bytes per ghost key (G: 90 % of the
-// capacity) plus the shadow sets (16 bytes × bit_ceil(4 × 25 % / 75 % of the resident entries)).
+// capacity) plus the shadow sets (16 bytes × bit_ceil(4 × 25 % / 75 % of the resident entries))
+// plus the 24-byte guard.
 // Capacity: c sets the initial S/M split and the G and shadow bounds; the owner evicts while
 // over capacity (0 allowed). A capacity change keeps S's learnt share.
 class s3fifo : public detail_s3fifo::s3fifo_engine<true> {

@@ -10,6 +10,7 @@
 
 #include "membound/detail/count_min_sketch.hpp"
 #include "membound/detail/handle_list.hpp"
+#include "membound/detail/reversal_guard.hpp"
 #include "membound/detail/shadow_set.hpp"
 #include "membound/policy/policy.hpp"
 
@@ -27,10 +28,15 @@ namespace membound::policy {
 // The window/main split (window starts at 1 %) adapts in one of three ways (see adaptation):
 //   shadow (default): marginal-hit feedback. Two small shadow sets (5 % of the capacity each,
 //     by evicted weight; lossy, see detail::shadow_set) remember the keys most recently evicted
-//     from the window side (rejected candidates) and from main. Every 50 shadow hits the side whose recent evictions came back 1.5× more often gets
-//     1 % of the capacity (decisions decay by 0.8). The window may take all of protected and then
-//     probation's share, up to 60 % of the capacity. Reacts within a few hundred requests, which
-//     is what short recency-driven traces (sprite, 2_pools) need.
+//     from the window side (rejected candidates) and from main. Every 50 shadow hits the side
+//     whose recent evictions came back 1.5× more often gets 1 % of the capacity (decisions decay
+//     by 0.8). The window may take all of protected and then probation's share, up to 60 % of
+//     the capacity. Reacts within a few hundred requests, which is what short recency-driven
+//     traces (sprite, 2_pools) need. With it runs a reversal guard (detail::reversal_guard) over
+//     the window shadow: when rejected candidates come back newest first (a back-and-forth
+//     scan, where LRU is optimal and every admission replaces an entry the reversed sweep is
+//     about to read) the next contest admits nothing, and after three such returns in a row main
+//     is frozen (no admissions, the split holds still) until two returns in eviction order.
 //   hill_climber: Caffeine's (BoundedLocalCache.climb), what its Efficiency charts show; the
 //     window takes capacity from protected only.
 //   none: the static split (Caffeine simulator's plain WindowTinyLfu with 1 %).
@@ -38,7 +44,8 @@ namespace membound::policy {
 // O(table) aging (amortised O(1)) and a window resize (at most 1000 moves, every 50 shadow hits).
 // Thread-compatible. on_insert may throw std::bad_alloc (growth). Handles are the owner's;
 // 24 bytes per slot plus the sketch (8 bytes per expected entry) plus, for shadow, two
-// detail::shadow_set tables (16 bytes × bit_ceil(4 × 5 % of the resident entries) each).
+// detail::shadow_set tables (16 bytes × bit_ceil(4 × 5 % of the resident entries) each) and the
+// 24-byte guard.
 // Capacity: c sets the window/protected shares and sizes the sketch; the owner evicts while over
 // capacity (0 allowed). With weights the sketch grows with the number of resident entries.
 class w_tinylfu {
@@ -125,7 +132,8 @@ class w_tinylfu {
       const handle candidate = window_.back();
       if (main_empty) return take_window(candidate);
       const handle victim = probation_.empty() ? protected_.back() : probation_.back();
-      if (sketch_.frequency(nodes_[candidate].hash) > sketch_.frequency(nodes_[victim].hash)) {
+      const bool held = guard_.take_hold();
+      if (!held && sketch_.frequency(nodes_[candidate].hash) > sketch_.frequency(nodes_[victim].hash)) {
         move(candidate, window_, probation_, segment::probation);
         return take_main(victim);
       }
@@ -192,6 +200,11 @@ class w_tinylfu {
     remember(main_shadow_, h);
     return take(h, list_of(nodes_[h].where));
   }
+  // The resident entries' mean weight, at least 1.
+  std::uint64_t mean_weight() const noexcept {
+    const std::size_t n = size();
+    return n == 0 ? 1 : std::max<std::uint64_t>(1, (window_.weight() + probation_.weight() + protected_.weight()) / n);
+  }
   void remember(detail::shadow_set& shadow, handle h) noexcept {
     if (shadow_) shadow.add(nodes_[h].hash, nodes_[h].weight);
   }
@@ -200,9 +213,12 @@ class w_tinylfu {
   // a key main evicted recently says a bigger main would have. Every shadow_decision such misses
   // the clearly winning side (by shadow_ratio) gets shadow_step of the capacity.
   void shadow_feedback(std::uint64_t hash) noexcept {
-    if (window_shadow_.take(hash)) {
+    std::uint64_t at = 0;
+    if (window_shadow_.take(hash, at)) {
+      guard_.note_return(at, window_shadow_.last_position(), 2 * mean_weight());
+      if (guard_.frozen()) return;
       window_hits_ += 1;
-    } else if (main_shadow_.take(hash)) {
+    } else if (!guard_.frozen() && main_shadow_.take(hash)) {
       main_hits_ += 1;
     } else {
       return;
@@ -335,6 +351,7 @@ class w_tinylfu {
   std::uint64_t shadow_cap_ = 0;
   double window_hits_ = 0;
   double main_hits_ = 0;
+  detail::reversal_guard guard_;  // watches the window shadow's returns (shadow adaptation only)
   std::vector<node> nodes_;
   detail::shadow_set window_shadow_;
   detail::shadow_set main_shadow_;
