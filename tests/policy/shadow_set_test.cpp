@@ -86,18 +86,18 @@ TEST(ShadowSet, TakeReportsTheEvictionPosition) {
 TEST(ReversalGuard, ReverseStepsHoldThenFreezeAndForwardStepsThaw) {
   detail::reversal_guard g;
   EXPECT_FALSE(g.take_hold());
-  EXPECT_FALSE(g.note_return(10, 10, 2));  // the newest eviction came back: reverse step 1
+  EXPECT_FALSE(g.note_return(10, 10, 1, 1));  // the newest eviction came back: reverse step 1
   EXPECT_TRUE(g.take_hold());
   EXPECT_FALSE(g.take_hold());  // a hold covers one decision
-  EXPECT_FALSE(g.note_return(9, 11, 2));  // just below the previous return: step 2
+  EXPECT_FALSE(g.note_return(9, 11, 1, 1));  // just below the previous return: step 2
   EXPECT_FALSE(g.frozen());
-  EXPECT_TRUE(g.note_return(8, 12, 2));  // step 3: freezes
+  EXPECT_TRUE(g.note_return(8, 12, 1, 1));  // step 3: freezes
   EXPECT_TRUE(g.frozen());
   EXPECT_TRUE(g.take_hold());
   EXPECT_TRUE(g.take_hold());  // frozen: every decision holds
-  EXPECT_FALSE(g.note_return(20, 30, 2));  // forward step 1
+  EXPECT_FALSE(g.note_return(20, 30, 1, 1));  // forward step 1
   EXPECT_TRUE(g.frozen());
-  EXPECT_FALSE(g.note_return(25, 31, 2));  // forward step 2: thaws
+  EXPECT_FALSE(g.note_return(25, 31, 1, 1));  // forward step 2: thaws
   EXPECT_FALSE(g.frozen());
   EXPECT_FALSE(g.take_hold());
 }
@@ -105,14 +105,14 @@ TEST(ReversalGuard, ReverseStepsHoldThenFreezeAndForwardStepsThaw) {
 // Returns in eviction order (a loop), or far apart, never freeze.
 TEST(ReversalGuard, ForwardOrFarReturnsDoNotFreeze) {
   detail::reversal_guard g;
-  for (std::uint64_t at = 0; at < 100; ++at) g.note_return(at, 200, 2);  // oldest first
+  for (std::uint64_t at = 0; at < 100; ++at) g.note_return(at, 200, 1, 1);  // oldest first
   EXPECT_FALSE(g.frozen());
   EXPECT_FALSE(g.take_hold());
-  // Decreasing, but more than max_gap apart: random returns, not a reversal.
-  for (std::uint64_t at = 1000; at > 100; at -= 10) g.note_return(at, 5000, 2);
+  // Decreasing, but more than two mean weights apart: random returns, not a reversal.
+  for (std::uint64_t at = 1000; at > 100; at -= 10) g.note_return(at, 5000, 1, 1);
   EXPECT_FALSE(g.frozen());
   // The same returns with a wider gap (heavier entries) are a reversal.
-  for (std::uint64_t at = 1000; at > 900; at -= 10) g.note_return(at, 5000, 20);
+  for (std::uint64_t at = 1000; at > 900; at -= 10) g.note_return(at, 5000, 10, 1);
   EXPECT_TRUE(g.frozen());
 }
 
@@ -175,7 +175,7 @@ TEST(AdaptiveS3Fifo, FreezesMainOnAZigzagAndMatchesLru) {
 
 // Back-and-forth sweeps (LIRS's zigzag over 1000 keys at 100 entries, backf's 750 at 512): LRU is
 // optimal, and both adaptive policies match it through the reversal guard. Without it (the
-// static W-TinyLFU, or W-TinyLFU's climber) admissions during the sweeps lose hits.
+// static W-TinyLFU) admissions during the sweeps lose hits.
 TEST(ReversalGuard, AdaptivePoliciesMatchLruOnBackAndForthSweeps) {
   struct cell {
     std::uint32_t keys;

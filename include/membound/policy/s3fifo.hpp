@@ -57,7 +57,9 @@ class s3fifo_engine {
                                             static_cast<double>(size());
       std::uint64_t at = 0;
       if (small_shadow_.take(hash, at)) {
-        if (guard_.note_return(at, small_shadow_.last_position(), mean_weight_gap())) freeze_main();
+        if (guard_.note_return(at, small_shadow_.last_position(), small_.weight() + main_.weight(), size())) {
+          freeze_main();
+        }
         if (!guard_.frozen()) resize_small(step);
       } else if (!guard_.frozen() && main_shadow_.take(hash)) {
         resize_small(-step);
@@ -194,12 +196,6 @@ class s3fifo_engine {
       n.main = true;
       main_.push_front(nodes_, t, n.weight);
     }
-  }
-  // Two resident entries' mean weight (at least 2): how far apart two keys evicted one after
-  // the other can be in a shadow's positions.
-  std::uint64_t mean_weight_gap() const noexcept {
-    const std::size_t n = size();
-    return 2 * (n == 0 ? 1 : std::max<std::uint64_t>(1, (small_.weight() + main_.weight()) / n));
   }
   void resize_small(double delta) noexcept {
     acc_ += delta;

@@ -200,11 +200,6 @@ class w_tinylfu {
     remember(main_shadow_, h);
     return take(h, list_of(nodes_[h].where));
   }
-  // The resident entries' mean weight, at least 1.
-  std::uint64_t mean_weight() const noexcept {
-    const std::size_t n = size();
-    return n == 0 ? 1 : std::max<std::uint64_t>(1, (window_.weight() + probation_.weight() + protected_.weight()) / n);
-  }
   void remember(detail::shadow_set& shadow, handle h) noexcept {
     if (shadow_) shadow.add(nodes_[h].hash, nodes_[h].weight);
   }
@@ -215,7 +210,8 @@ class w_tinylfu {
   void shadow_feedback(std::uint64_t hash) noexcept {
     std::uint64_t at = 0;
     if (window_shadow_.take(hash, at)) {
-      guard_.note_return(at, window_shadow_.last_position(), 2 * mean_weight());
+      guard_.note_return(at, window_shadow_.last_position(),
+                         window_.weight() + probation_.weight() + protected_.weight(), size());
       if (guard_.frozen()) return;
       window_hits_ += 1;
     } else if (!guard_.frozen() && main_shadow_.take(hash)) {
