@@ -25,7 +25,8 @@ namespace membound::detail {
 // After a reverse step the owner's next admission decision admits nothing (take_hold). After
 // `freeze_after` reverse steps in a row the guard is frozen: the owner admits nothing into its
 // main part and stops adapting its split, until `thaw_after` forward steps in a row.
-// Complexity: O(1). Thread-compatible. Never throws. 24 bytes.
+// Complexity: O(1). Thread-compatible. Never throws. 24 bytes; no capacity of its own (the owner's
+// shadow bounds which returns it sees).
 class reversal_guard {
  public:
   static constexpr std::uint32_t freeze_after = 3;
@@ -37,7 +38,7 @@ class reversal_guard {
   [[gnu::noinline]] bool note_return(std::uint64_t at, std::uint64_t newest, std::uint64_t resident_weight,
                                      std::size_t resident_entries) noexcept {
     if ((reverse_run_ == 0 && at == newest) ||
-        (returned_ && at < last_ && last_ - at <= max_gap(resident_weight, resident_entries))) {
+        (at < last_ && last_ - at <= max_gap(resident_weight, resident_entries))) {
       reverse_run_ += 1;
       forward_run_ = 0;
     } else {
@@ -45,7 +46,6 @@ class reversal_guard {
       reverse_run_ = 0;
     }
     last_ = at;
-    returned_ = true;
     hold_ = reverse_run_ > 0;
     if (frozen_ && forward_run_ >= thaw_after) frozen_ = false;
     if (!frozen_ && reverse_run_ >= freeze_after) {
@@ -69,10 +69,9 @@ class reversal_guard {
     return 2 * (entries == 0 ? 1 : std::max<std::uint64_t>(1, weight / entries));
   }
 
-  std::uint64_t last_ = 0;  // eviction position of the previous return
+  std::uint64_t last_ = 0;  // eviction position of the previous return (0 before any: no step below it)
   std::uint32_t reverse_run_ = 0;
   std::uint32_t forward_run_ = 0;
-  bool returned_ = false;
   bool hold_ = false;
   bool frozen_ = false;
 };

@@ -51,18 +51,14 @@ class s3fifo_engine {
 
   void on_miss(std::uint64_t hash) {
     if constexpr (Adaptive) {
-      // Steps of 6 average entries (6 units with unit weights).
-      const double step = size() == 0 ? small_step
-                                      : small_step * static_cast<double>(small_.weight() + main_.weight()) /
-                                            static_cast<double>(size());
       std::uint64_t at = 0;
       if (small_shadow_.take(hash, at)) {
         if (guard_.note_return(at, small_shadow_.last_position(), small_.weight() + main_.weight(), size())) {
           freeze_main();
         }
-        if (!guard_.frozen()) resize_small(step);
+        if (!guard_.frozen()) resize_small(step());
       } else if (!guard_.frozen() && main_shadow_.take(hash)) {
-        resize_small(-step);
+        resize_small(-step());
       }
     }
     if (ghost_.erase(hash) != membound::detail::ghost_list::absent) recent_.remember(hash, 1);
@@ -196,6 +192,13 @@ class s3fifo_engine {
       n.main = true;
       main_.push_front(nodes_, t, n.weight);
     }
+  }
+  // S's change per shadow hit: 6 average entries' weight (6 units with unit weights). Only
+  // shadow hits need it, so it is not computed on every miss.
+  double step() const noexcept {
+    return size() == 0 ? small_step
+                       : small_step * static_cast<double>(small_.weight() + main_.weight()) /
+                             static_cast<double>(size());
   }
   void resize_small(double delta) noexcept {
     acc_ += delta;
