@@ -11,7 +11,8 @@
 namespace membound::detail {
 
 // Remembers keys (64-bit hashes) evicted within the last `bound` units of evicted weight (the key's
-// own weight included, as a ghost FIFO trimmed to `bound` would keep it). Each key
+// own weight included, as a ghost FIFO trimmed to `bound` would keep it) or, when set_min_entries(n)
+// is used, within the last n evictions, whichever reaches further back. Each key
 // goes into one direct-mapped slot (a 32-bit fingerprint and the cumulative evicted weight when it
 // was added); a later key mapping to the same slot overwrites it, and keys removed early still
 // count toward the bound, so membership is approximate: it never reports a key that was not
@@ -29,13 +30,17 @@ class shadow_set {
   }
   std::size_t slots() const noexcept { return slots_.size(); }
   void set_bound(std::uint64_t bound) noexcept { bound_ = bound; }
+  // Also remembers the last n evicted keys whatever their weight (0: the weight bound alone).
+  // Size the table for at least n entries (resize) or colliding slots forget some of them.
+  void set_min_entries(std::uint32_t n) noexcept { min_entries_ = n; }
 
   // Records that `hash` (of weight w) was just evicted.
   void add(std::uint64_t hash, std::uint64_t w) noexcept {
-    if (slots_.empty() || w > bound_) return;
+    if (slots_.empty() || (w > bound_ && min_entries_ == 0)) return;
     slot& s = slots_[index(hash)];
     s.fingerprint = fingerprint(hash);
     s.at = evicted_;
+    s.count_at = added_++;
     last_at_ = evicted_;
     evicted_ += w;
   }
@@ -51,9 +56,12 @@ class shadow_set {
     slot& s = slots_[index(hash)];
     if (s.fingerprint != fingerprint(hash) || s.fingerprint == 0) return false;
     const std::uint64_t since = evicted_ - s.at;  // its own weight plus everything evicted after it
+    // Itself plus the keys added after it. Modulo 2^32: wrong only for a slot that outlived 2^32
+    // adds without being overwritten, which a table of at least 16 slots makes vanishingly rare.
+    const std::uint32_t since_count = added_ - s.count_at;
     s.fingerprint = 0;
     at = s.at;
-    return since <= bound_;
+    return since <= bound_ || (since_count != 0 && since_count <= min_entries_);
   }
   // The eviction position of the most recent add() (0 before any).
   std::uint64_t last_position() const noexcept { return last_at_; }
@@ -63,7 +71,9 @@ class shadow_set {
   struct slot {
     std::uint64_t at = 0;           // evicted_ just before this key was added
     std::uint32_t fingerprint = 0;  // 0: empty
+    std::uint32_t count_at = 0;     // added_ just before this key was added (in the padding)
   };
+  static_assert(sizeof(slot) == 16);
   std::size_t index(std::uint64_t hash) const noexcept { return static_cast<std::size_t>(hash) & mask_; }
   static std::uint32_t fingerprint(std::uint64_t hash) noexcept {
     const auto f = static_cast<std::uint32_t>(hash >> 32);
@@ -75,6 +85,8 @@ class shadow_set {
   std::uint64_t bound_ = 0;
   std::uint64_t evicted_ = 0;
   std::uint64_t last_at_ = 0;
+  std::uint32_t added_ = 0;  // adds so far, modulo 2^32
+  std::uint32_t min_entries_ = 0;
 };
 
 }  // namespace membound::detail
