@@ -241,8 +241,8 @@ TEST(GoldenCaffeineMisc, CordaWTinyLfuFollowsLruAtSmallSizes) {
   }
 }
 
-// The adaptive S3-FIFO's S shadow sees the rejected keys come back, so S grows past the re-read
-// distance at every size (the static 10 % S does too from 50 entries; at 20 it holds 2 keys).
+// The adaptive S3-FIFO's S shadow sees the keys S evicted come back, so S grows past the re-read
+// distance at every size (the static variant only keeps up while M stays empty; at 20 it fails).
 TEST(GoldenCaffeineMisc, CordaS3FifoFollowsLru) {
   MEMBOUND_GOLDEN_TRACE(t, "caffeine-misc/trace_vaultservice", trace_format::i64be);
   for (const std::uint64_t size : {50, 100, 500, 2000, 5000}) {
