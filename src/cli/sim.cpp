@@ -130,6 +130,18 @@ int run_sim(const sim_args& a) {
   sim::trace& t = loaded.value;
   if (t.size() == 0) bad(a.trace + ": the trace has no requests");
 
+  if (schedule) {
+    // A change at index n applies before request n, so one at or past the trace's end never does
+    // (a schedule written for the whole trace, replayed with --max-requests): say so, and go on.
+    const auto late = std::count_if(schedule->changes.begin(), schedule->changes.end(),
+                                    [&](const sim::pressure_change& c) { return c.request_index >= t.size(); });
+    if (late > 0) {
+      std::fprintf(stderr, "membound: sim: warning: %s: %lld of %zu level changes are at or past request %zu, the "
+                   "trace's end, and never apply\n", a.pressure.c_str(), static_cast<long long>(late),
+                   schedule->changes.size(), t.size());
+    }
+  }
+
   std::vector<sim::cache_size> sizes;
   for (const auto& s : specs) sizes.push_back(sim::resolve(s, t));
 

@@ -8,20 +8,26 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <exception>
+#include <fstream>
+#include <limits>
 #include <memory>
 #include <mutex>
-#include <thread>
 #include <stdexcept>
+#include <string>
+#include <string_view>
+#include <thread>
 #include <type_traits>
+#include <vector>
 
 #include "membound/detail/flat_map.hpp"
 #include "membound/detail/throw.hpp"
 #include "membound/policy/policies.hpp"
+#include "text.hpp"
 
 namespace membound::sim {
 
@@ -292,6 +298,10 @@ cache_size resolve(const size_spec& spec, const trace& t) {
 }
 
 std::optional<pressure_schedule> load_pressure_schedule(const std::string& path, std::string& error) {
+  if (internal::is_directory(path)) {
+    error = path + ": is a directory, not a pressure schedule";
+    return std::nullopt;
+  }
   std::ifstream in(path);
   if (!in) {
     error = path + ": cannot open the pressure schedule";
@@ -302,28 +312,50 @@ std::optional<pressure_schedule> load_pressure_schedule(const std::string& path,
   std::uint64_t lineno = 0;
   while (std::getline(in, line)) {
     ++lineno;
-    const auto first = line.find_first_not_of(" \t\r");
-    if (first == std::string::npos || line[first] == '#') continue;
-    char level[32] = {};
-    unsigned long long index = 0;
-    char extra = 0;
-    const int n = std::sscanf(line.c_str() + first, "%llu %31s %c", &index, level, &extra);
-    std::optional<pressure_level> l;
-    const std::string name = lower(level);
-    for (auto c : {pressure_level::normal, pressure_level::elevated, pressure_level::high,
-                   pressure_level::critical}) {
-      if (name == to_string(c)) l = c;
+    const std::string at = path + ": line " + std::to_string(lineno) + ": ";
+    std::vector<std::string_view> fields;
+    std::string_view rest(line);
+    for (;;) {
+      const auto b = rest.find_first_not_of(" \t\r");
+      if (b == std::string_view::npos) break;
+      rest.remove_prefix(b);
+      const auto e = std::min(rest.find_first_of(" \t\r"), rest.size());
+      fields.push_back(rest.substr(0, e));
+      rest.remove_prefix(e);
     }
-    if (n != 2 || !l || line[first] == '-') {
-      error = path + ": line " + std::to_string(lineno) + ": expected 'request_index level' (level: normal, "
-              "elevated, high or critical), got '" + line.substr(0, 60) + "'";
+    if (fields.empty() || fields[0].front() == '#') continue;
+    std::optional<pressure_level> level;
+    if (fields.size() == 2) {
+      const std::string name = lower(fields[1]);
+      for (auto c : {pressure_level::normal, pressure_level::elevated, pressure_level::high,
+                     pressure_level::critical}) {
+        if (name == to_string(c)) level = c;
+      }
+    }
+    std::uint64_t index = 0;
+    std::string_view f = fields[0];
+    if (f.size() > 1 && f.front() == '+') f.remove_prefix(1);
+    const auto [end, ec] = std::from_chars(f.data(), f.data() + f.size(), index);
+    const bool digits = ec != std::errc::invalid_argument && end == f.data() + f.size();
+    if (fields.size() != 2 || !level || !digits) {
+      error = at + "expected 'request_index level' (level: normal, elevated, high or critical), got " +
+              internal::quoted_excerpt(line);
+      return std::nullopt;
+    }
+    if (ec == std::errc::result_out_of_range) {
+      error = at + "request index " + internal::quoted_excerpt(f) + " is out of range (at most " +
+              std::to_string(std::numeric_limits<std::uint64_t>::max()) + ")";
       return std::nullopt;
     }
     if (!s.changes.empty() && index < s.changes.back().request_index) {
-      error = path + ": line " + std::to_string(lineno) + ": request indexes must not decrease";
+      error = at + "request indexes must not decrease";
       return std::nullopt;
     }
-    s.changes.push_back({index, *l});
+    s.changes.push_back({index, *level});
+  }
+  if (in.bad()) {
+    error = path + ": read error";
+    return std::nullopt;
   }
   return s;
 }

@@ -15,6 +15,7 @@
 #include <system_error>
 
 #include "membound/detail/flat_map.hpp"
+#include "text.hpp"
 
 namespace membound::sim {
 
@@ -37,6 +38,10 @@ bool ends_with(std::string_view s, std::string_view suffix) {
 class byte_source {
  public:
   bool open(const std::string& path, std::string& error) {
+    if (internal::is_directory(path)) {
+      error = path + ": is a directory, not a trace file";
+      return false;
+    }
     file_.reset(std::fopen(path.c_str(), "rb"));
     if (!file_) {
       error = path + ": cannot open: " + std::generic_category().message(errno);
@@ -269,13 +274,7 @@ class reader {
     return error_;
   }
 
-  static std::string show(std::string_view s) {
-    std::string out(s.substr(0, 60));
-    for (char& c : out) {
-      if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
-    }
-    return "'" + out + (s.size() > 60 ? "...'" : "'");
-  }
+  static std::string show(std::string_view s) { return internal::quoted_excerpt(s); }
 
   bool text_line(std::string_view line) {
     ++line_;

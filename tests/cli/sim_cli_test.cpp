@@ -126,6 +126,23 @@ TEST_F(SimCliTest, PressureScheduleShrinksTheCache) {
   EXPECT_GT(j["pressure_evictions"].get<int>(), 0);
 }
 
+// A change at or past the trace's end never applies: the run goes on and stderr says so.
+TEST_F(SimCliTest, PressureScheduleWarnsAboutChangesPastTheTrace) {
+  std::ofstream(path("sched")) << "1000 high\n2999 normal\n3000 critical\n";
+  auto r = run("--trace " + path("t.trace") + " --format lirs --policies lru --sizes 40 --csv --pressure-schedule " + path("sched"));
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("warning: " + path("sched") + ": 1 of 3 level changes are at or past request 3000"),
+            std::string::npos) << r.out;
+  r = run("--trace " + path("t.trace") + " --format lirs --policies lru --sizes 40 --csv --max-requests 1000 "
+          "--pressure-schedule " + path("sched"));
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("3 of 3 level changes are at or past request 1000"), std::string::npos) << r.out;
+  std::ofstream(path("sched")) << "2999 high\n";
+  r = run("--trace " + path("t.trace") + " --format lirs --policies lru --sizes 40 --csv --pressure-schedule " + path("sched"));
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(r.out.find("warning"), std::string::npos) << r.out;
+}
+
 TEST_F(SimCliTest, BadInputExitsTwoWithAMessage) {
   const std::string t = " --trace " + path("t.trace");
   struct bad_case {
@@ -144,6 +161,8 @@ TEST_F(SimCliTest, BadInputExitsTwoWithAMessage) {
       {" --trace " + path("bad.trace") + " --format lirs --policies lru --sizes 10", "line 3"},
       {" --trace " + path("short.bin") + " --format oracle-general --policies lru --sizes 10", "byte offset 24"},
       {t + " --format lirs --policies lru --sizes 10 --pressure-schedule " + path("bad.sched"), "line 1"},
+      {t + " --format lirs --policies lru --sizes 10 --pressure-schedule " + dir_.string(), "is a directory"},
+      {" --trace " + dir_.string() + " --format lirs --policies lru --sizes 10", "is a directory"},
       {t + " --format lirs --sizes 10", "--policies"},
       {t + " --format lirs --policies lru --sizes 10 --json --csv", "excludes"},
       {t + " --format lirs --policies lru --sizes 10 --threads 0", "threads"},

@@ -215,6 +215,13 @@ TEST_F(ReaderTest, MissingFileIsAClearError) {
   EXPECT_NE(r.error.find("cannot open"), std::string::npos) << r.error;
 }
 
+// fopen opens a directory on Linux; reading it then failed with a bare "read error".
+TEST_F(ReaderTest, DirectoryIsAClearError) {
+  const auto r = load(dir_.string(), trace_format::lirs);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error.find(dir_.string() + ": is a directory"), std::string::npos) << r.error;
+}
+
 TEST_F(ReaderTest, MaxRequestsStopsEarly) {
   trace_options o;
   o.format = trace_format::lirs;

@@ -171,6 +171,34 @@ TEST_F(PressureTest, ScheduleFileParsesAndReportsBadLines) {
   std::filesystem::remove_all(dir);
 }
 
+// sscanf's %llu used to turn an index past 2^64 into UINT64_MAX (a change that silently never
+// applied) and echoed a line's bytes raw; a directory read as an empty schedule.
+TEST_F(PressureTest, ScheduleRejectsOutOfRangeIndexesDirectoriesAndJunkAfterTheIndex) {
+  const auto dir = std::filesystem::temp_directory_path() / ("membound_sched2_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string f = (dir / "s").string();
+  std::string error;
+  std::ofstream(f) << "18446744073709551615 critical\n+20000000000000000000 normal\n";
+  EXPECT_FALSE(load_pressure_schedule(f, error));
+  EXPECT_NE(error.find("line 2: request index '20000000000000000000' is out of range"), std::string::npos) << error;
+  std::ofstream(f) << "12abc high\n";
+  EXPECT_FALSE(load_pressure_schedule(f, error));
+  EXPECT_NE(error.find("line 1: expected 'request_index level'"), std::string::npos) << error;
+  std::ofstream(f) << "1 \x1b[31mhigh\n";
+  EXPECT_FALSE(load_pressure_schedule(f, error));
+  EXPECT_EQ(error.find('\x1b'), std::string::npos) << error;
+  EXPECT_NE(error.find("got '1 ?[31mhigh'"), std::string::npos) << error;
+  std::ofstream(f) << "\t+7\tcritical\r\n";
+  const auto s = load_pressure_schedule(f, error);
+  ASSERT_TRUE(s) << error;
+  ASSERT_EQ(s->changes.size(), 1u);
+  EXPECT_EQ(s->changes[0].request_index, 7u);
+  EXPECT_EQ(s->changes[0].level, pressure_level::critical);
+  EXPECT_FALSE(load_pressure_schedule(dir.string(), error));
+  EXPECT_NE(error.find("is a directory"), std::string::npos) << error;
+  std::filesystem::remove_all(dir);
+}
+
 TEST(SvgPlotTest, RendersAWellFormedCurveWithLegendAndAxes) {
   std::vector<sim_result> rs;
   for (const char* p : {"lru", "arc"}) {
