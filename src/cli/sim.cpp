@@ -106,7 +106,7 @@ int run_sim(const sim_args& a) {
   std::vector<sim::size_spec> specs;
   for (const auto& s : split(a.sizes)) {
     const auto spec = sim::parse_size_spec(s);
-    if (!spec) bad("bad size '" + s + "' (entries like 1000, percent of unique keys like 10%, or bytes like 64MiB; > 0)");
+    if (!spec) bad("bad size '" + s + "' (entries like 1000, percent of unique keys like 10%, or bytes like 64MiB; above 0, at most 2^53)");
     specs.push_back(*spec);
   }
   if (specs.empty()) bad("--sizes is empty");

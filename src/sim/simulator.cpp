@@ -255,17 +255,21 @@ std::optional<size_spec> parse_size_spec(std::string_view text) {
   s.text = std::string(text);
   std::string t = lower(text);
   while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back()))) t.pop_back();
-  std::size_t pos = 0;
+  // Plain decimal only: std::stod also took hex ("0x10"), exponents, "inf" and leading blanks.
+  if (t.empty() || !std::isdigit(static_cast<unsigned char>(t[0]))) return std::nullopt;
   double v = 0;
-  try {
-    v = std::stod(t, &pos);
-  } catch (const std::exception&) {
-    return std::nullopt;
+  const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v, std::chars_format::fixed);
+  if (ec != std::errc() || !(v > 0) || end[-1] == '.') return std::nullopt;
+  const std::string_view number(t.data(), static_cast<std::size_t>(end - t.data()));
+  const std::string unit = t.substr(static_cast<std::size_t>(end - t.data()));
+  if (number.find('.') == std::string_view::npos) {
+    // A whole number: read it exactly, since a double rounds 2^53 + 1 down to 2^53.
+    std::uint64_t whole = 0;
+    const auto r = std::from_chars(number.data(), number.data() + number.size(), whole);
+    if (r.ec != std::errc() || whole > static_cast<std::uint64_t>(max_size_value)) return std::nullopt;
   }
-  if (!(v > 0) || !std::isfinite(v) || t[0] == '-' || t[0] == ' ') return std::nullopt;
-  const std::string unit = t.substr(pos);
   if (unit.empty()) {
-    if (v != std::floor(v) || t.find_first_of(".e") != std::string::npos) return std::nullopt;
+    if (number.find('.') != std::string_view::npos) return std::nullopt;
     s.type = size_spec::kind::entries;
   } else if (unit == "%") {
     s.type = size_spec::kind::percent;
@@ -278,9 +282,11 @@ std::optional<size_spec> parse_size_spec(std::string_view text) {
     const auto it = std::find_if(units.begin(), units.end(), [&](const auto& u) { return u.first == unit; });
     if (it == units.end()) return std::nullopt;
     s.type = size_spec::kind::bytes;
-    v *= it->second;
+    v = std::floor(v * it->second);
     if (v < 1) return std::nullopt;
   }
+  // The value is a double: exact, and safe to convert to std::uint64_t, up to 2^53.
+  if (v > max_size_value) return std::nullopt;
   s.value = v;
   return s;
 }

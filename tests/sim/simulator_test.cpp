@@ -94,7 +94,14 @@ TEST(SizeSpecTest, ParsesEntriesPercentAndByteUnits) {
   EXPECT_EQ(resolve(*parse_size_spec("64MiB"), t), (cache_size{64u << 20, capacity_unit::bytes}));
   EXPECT_EQ(resolve(*parse_size_spec("1GB"), t), (cache_size{1000000000, capacity_unit::bytes}));
   EXPECT_EQ(resolve(*parse_size_spec("512kib"), t), (cache_size{512u << 10, capacity_unit::bytes}));
-  for (const char* bad : {"0", "0%", "-5", "abc", "10x", "1.5", "", "150%", "0MiB", "MiB"}) {
+  EXPECT_EQ(resolve(*parse_size_spec("1.5KiB"), t), (cache_size{1536, capacity_unit::bytes}));
+  EXPECT_EQ(resolve(*parse_size_spec("9007199254740992"), t), (cache_size{9007199254740992u, capacity_unit::entries}));
+  EXPECT_EQ(resolve(*parse_size_spec("8192TiB"), t), (cache_size{9007199254740992u, capacity_unit::bytes}));
+  // Above 2^53 a double is no longer exact, and past 2^64 converting it was undefined (it gave 0,
+  // reported as "must be positive"); stod also took hex, exponents and "inf".
+  for (const char* bad : {"0", "0%", "-5", "abc", "10x", "1.5", "", "150%", "0MiB", "MiB", "9007199254740993",
+                          "99999999999999999999", "17179869184GiB", "0x10", "1e3", "inf", "nan", " 5", "+5",
+                          "5.", ".5%", "1%%", "5KiBB", "0.5B", "8193TiB"}) {
     EXPECT_FALSE(parse_size_spec(bad).has_value()) << bad;
   }
 }

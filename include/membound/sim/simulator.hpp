@@ -54,7 +54,13 @@ struct size_spec {
   std::string text;  // as written
 };
 
-// Parses one size. Returns std::nullopt for malformed text or a size of 0.
+// The largest size parse_size_spec accepts, in entries or bytes (2^53: size_spec::value is a
+// double, exact up to there).
+inline constexpr double max_size_value = 9007199254740992.0;
+
+// Parses one size: a plain decimal number (no sign, exponent or hex; entries must be whole) with an
+// optional unit. Returns std::nullopt for malformed text, a size of 0 (or below 1 byte), a percent
+// above 100 and a size above max_size_value.
 std::optional<size_spec> parse_size_spec(std::string_view text);
 // Returns the size `spec` means for trace `t` (percent → entries of t's unique objects).
 cache_size resolve(const size_spec& spec, const trace& t);
