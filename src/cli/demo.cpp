@@ -753,7 +753,8 @@ command add_demo_command(CLI::App& parent) {
       "demo",
       "Run a service-like workload under a memory budget and show membound keeping it bounded");
   c.app->add_option("--budget-mb", cfg->budget_mb, "Memory budget for the process, in MiB")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(unsigned_validator());
   c.app->add_option("--duration-s", cfg->duration_s, "How long to run, in seconds")
       ->capture_default_str();
   c.app->add_option("--threads", cfg->threads, "Request threads")->capture_default_str();

@@ -247,7 +247,8 @@ command add_sim_command(CLI::App& parent) {
   app->add_flag("--csv-header", args->csv_header, "csv: the first line is a header");
   app->add_option("--csv-delimiter", args->csv_delimiter, "csv: field delimiter (default ',')");
   app->add_option("--key", args->key, "webcachesim: key objects by id-size (default, as Caffeine) or id");
-  app->add_option("--max-requests", args->max_requests, "Read at most this many requests (0: all)");
+  app->add_option("--max-requests", args->max_requests, "Read at most this many requests (0: all)")
+      ->check(unsigned_validator());
   c.app = app;
   c.run = [args] { return run_sim(*args); };
   return c;

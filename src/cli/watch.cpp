@@ -162,14 +162,8 @@ command add_watch_command(CLI::App& parent) {
   c.app->add_flag("--json", opts->json,
                   "Print each sample as one JSON object (level, used_bytes, limit_bytes, ratio, "
                   "source, rss_bytes and psi_*_avg10 when known)");
-  // CLI11 would wrap "-5" into a huge unsigned value: refuse a sign while parsing. Zero and the
-  // upper bounds are checked by watch::validate(), which names the flag.
-  const CLI::Validator unsigned_only(
-      [](std::string& value) {
-        return !value.empty() && value.front() == '-' ? "must not be negative, got " + value
-                                                      : std::string();
-      },
-      "", "unsigned");
+  // Zero and the upper bounds are checked by watch::validate(), which names the flag.
+  const CLI::Validator unsigned_only = unsigned_validator();
   c.app->add_option("--interval-ms", opts->interval_ms, "Sampling interval in milliseconds")
       ->capture_default_str()
       ->check(unsigned_only);

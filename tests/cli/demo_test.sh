@@ -103,6 +103,9 @@ case "$check" in
     expect_usage --duration-s --duration-s 0
     expect_usage --budget-mb --budget-mb abc
     expect_usage --duration-s --duration-s -3
+    # CLI11 wraps -5 into 2^64 - 5 for an unsigned option: the message must say "negative",
+    # not "must be at most 1 TiB".
+    expect_usage "--budget-mb: must not be negative" --budget-mb -5
     expect_usage --threads --threads 0
     expect_usage --no-such-flag --no-such-flag
     "$bin" demo --help >/dev/null || fail "demo --help did not exit 0"
