@@ -106,7 +106,10 @@ int run_sim(const sim_args& a) {
   std::vector<sim::size_spec> specs;
   for (const auto& s : split(a.sizes)) {
     const auto spec = sim::parse_size_spec(s);
-    if (!spec) bad("bad size '" + s + "' (entries like 1000, percent of unique keys like 10%, or bytes like 64MiB; above 0, at most 2^53)");
+    if (!spec) {
+      bad("bad size '" + s +
+          "' (entries like 1000, percent of unique keys like 10%, or bytes like 64MiB; above 0, at most 2^53)");
+    }
     specs.push_back(*spec);
   }
   if (specs.empty()) bad("--sizes is empty");
@@ -129,6 +132,12 @@ int run_sim(const sim_args& a) {
   if (!loaded.ok()) bad(loaded.error);
   sim::trace& t = loaded.value;
   if (t.size() == 0) bad(a.trace + ": the trace has no requests");
+  if (t.clamped_sizes > 0) {
+    std::fprintf(stderr,
+                 "membound: sim: warning: %s: %llu requests have sizes above 4 GiB - 1 (2^32 - 1 bytes) and "
+                 "count as that, so caches of 4 GiB and more hold them as smaller than they are\n",
+                 a.trace.c_str(), static_cast<unsigned long long>(t.clamped_sizes));
+  }
 
   if (schedule) {
     // A change at index n applies before request n, so one at or past the trace's end never does

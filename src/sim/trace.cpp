@@ -118,8 +118,9 @@ class trace_builder {
     if (t_.requests.size() >= std::numeric_limits<std::uint32_t>::max() - 1) return false;
     const auto next = static_cast<std::uint32_t>(t_.keys.size());
     const auto [id, inserted] = ids_.try_emplace(key, next);
-    const auto sz = static_cast<std::uint32_t>(
-        size > std::numeric_limits<std::uint32_t>::max() ? std::numeric_limits<std::uint32_t>::max() : size);
+    const bool clamp = size > std::numeric_limits<std::uint32_t>::max();
+    const auto sz = clamp ? std::numeric_limits<std::uint32_t>::max() : static_cast<std::uint32_t>(size);
+    t_.clamped_sizes += clamp ? 1 : 0;
     if (inserted) {
       t_.keys.push_back(key);
       t_.unique_bytes += sz;

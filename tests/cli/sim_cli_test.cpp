@@ -143,6 +143,18 @@ TEST_F(SimCliTest, PressureScheduleWarnsAboutChangesPastTheTrace) {
   EXPECT_EQ(r.out.find("warning"), std::string::npos) << r.out;
 }
 
+TEST_F(SimCliTest, WarnsAboutSizesAbove32Bits) {
+  std::ofstream(path("big.trace")) << "1 1 5000000000\n2 2 100\n3 1 5000000000\n";
+  auto r = run("--trace " + path("big.trace") + " --format webcachesim --policies lru --sizes 8GiB --csv");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("warning: " + path("big.trace") + ": 2 requests have sizes above 4 GiB - 1"), std::string::npos)
+      << r.out;
+  std::ofstream(path("small.trace")) << "1 1 4294967295\n";
+  r = run("--trace " + path("small.trace") + " --format webcachesim --policies lru --sizes 8GiB --csv");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(r.out.find("warning"), std::string::npos) << r.out;
+}
+
 TEST_F(SimCliTest, BadInputExitsTwoWithAMessage) {
   const std::string t = " --trace " + path("t.trace");
   struct bad_case {

@@ -183,6 +183,20 @@ TEST_F(ReaderTest, WebcachesimKeysByIdAndSizeOrById) {
   EXPECT_NE(r.error.find("line 2"), std::string::npos) << r.error;
 }
 
+// request::size is 32 bits: a larger size is held as 2^32 - 1 and counted, never wrapped.
+TEST_F(ReaderTest, SizesAbove32BitsAreClampedAndCounted) {
+  trace_options o;
+  o.format = trace_format::webcachesim;
+  const auto r = load_trace(write("big.trace", "1 10 5000000000\n2 11 4294967295\n3 12 100\n"), o);
+  ASSERT_TRUE(r.ok()) << r.error;
+  ASSERT_EQ(r.value.size(), 3u);
+  EXPECT_EQ(r.value.requests[0].size, 4294967295u);
+  EXPECT_EQ(r.value.requests[1].size, 4294967295u);
+  EXPECT_EQ(r.value.requests[2].size, 100u);
+  EXPECT_EQ(r.value.clamped_sizes, 1u);
+  EXPECT_EQ(r.value.total_bytes, 2 * 4294967295ull + 100);
+}
+
 TEST_F(ReaderTest, ReadsZstdCompressedInput) {
   std::string text;
   for (int i = 0; i < 20000; ++i) text += std::to_string(i % 1000) + "\n";

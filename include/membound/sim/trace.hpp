@@ -66,7 +66,9 @@ struct request {
 // Complexity: load and compute_next_access O(requests) (expected, one hash probe per request).
 // Thread-compatible: const members may be called concurrently once loaded. Copying may throw
 // std::bad_alloc (strong guarantee). References into the vectors are stable until modified.
-// Bounded by 2^32 - 2 requests (load_trace reports an error beyond that); no other limit.
+// Bounded by 2^32 - 2 requests (load_trace reports an error beyond that). A request size is held
+// in 32 bits: a larger one is counted as 2^32 - 1 bytes (4 GiB - 1) and in clamped_sizes, so that a
+// caller can warn (`membound sim` does): caches of 4 GiB and more then hold such objects as smaller.
 class trace {
  public:
   static constexpr std::uint32_t never = ~std::uint32_t{0};  // "not requested again"
@@ -76,6 +78,7 @@ class trace {
   std::vector<std::uint64_t> keys;  // keys[object]: the object's key in the file
   std::uint64_t total_bytes = 0;    // sum of request sizes
   std::uint64_t unique_bytes = 0;   // sum of each object's size at its first request
+  std::uint64_t clamped_sizes = 0;  // requests whose size was above 2^32 - 1 (counted as that)
 
   std::size_t size() const noexcept { return requests.size(); }
   std::size_t unique_objects() const noexcept { return keys.size(); }
