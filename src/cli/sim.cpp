@@ -18,6 +18,7 @@
 
 #include "cli/commands.hpp"
 #include "membound/sim/sim.hpp"
+#include "observability/json_fields.hpp"
 
 namespace membound::cli {
 
@@ -198,7 +199,8 @@ int run_sim(const sim_args& a) {
                        {"final_capacity", r.final_capacity},
                        {"seconds", r.seconds},
                        {"requests_per_second", r.requests_per_second()}};
-      std::printf("%s\n", j.dump().c_str());
+      // The path is any bytes on Linux; plain dump() throws on invalid UTF-8.
+      std::printf("%s\n", detail::dump(j).c_str());
     }
   } else if (a.csv) {
     std::printf("policy,cache_size,cache_size_unit,requests,hits,hit_ratio,miss_ratio,requests_per_second,seconds\n");

@@ -8,6 +8,8 @@
 #include <map>
 #include <string>
 
+#include "text.hpp"
+
 namespace membound::sim {
 
 namespace {
@@ -18,7 +20,8 @@ std::string fmt(const char* f, double v) {
   return buf;
 }
 
-std::string escape(const std::string& s) {
+std::string escape(const std::string& raw) {
+  const std::string s = internal::valid_utf8_text(raw);
   std::string out;
   for (const char c : s) {
     switch (c) {

@@ -19,6 +19,44 @@ inline std::string quoted_excerpt(std::string_view s, std::size_t max = 60) {
   return "'" + out + (s.size() > max ? "...'" : "'");
 }
 
+// `s` as valid UTF-8 without control characters, for XML text (an SVG must be well-formed, and a
+// file name on Linux is any bytes): each byte of an invalid or truncated sequence becomes U+FFFD,
+// each control byte '?' (tab, newline and CR included).
+inline std::string valid_utf8_text(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    if (b < 0x80) {
+      out += b < 0x20 || b == 0x7f ? '?' : static_cast<char>(b);
+      ++i;
+      continue;
+    }
+    // Length and the allowed range of the second byte (RFC 3629: no overlongs, no surrogates,
+    // nothing above U+10FFFF).
+    std::size_t n = 0;  // 0: not a lead byte
+    if (b >= 0xc2 && b <= 0xdf) n = 2;
+    if (b >= 0xe0 && b <= 0xef) n = 3;
+    if (b >= 0xf0 && b <= 0xf4) n = 4;
+    const unsigned char lo = b == 0xe0 ? 0xa0 : b == 0xf0 ? 0x90 : 0x80;
+    const unsigned char hi = b == 0xed ? 0x9f : b == 0xf4 ? 0x8f : 0xbf;
+    bool ok = n > 0 && i + n <= s.size();
+    for (std::size_t k = 1; ok && k < n; ++k) {
+      const auto c = static_cast<unsigned char>(s[i + k]);
+      ok = k == 1 ? c >= lo && c <= hi : c >= 0x80 && c <= 0xbf;
+    }
+    if (ok) {
+      out.append(s.substr(i, n));
+      i += n;
+    } else {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    }
+  }
+  return out;
+}
+
 // fopen and std::ifstream open a directory without complaint on Linux, and reading it then
 // fails (fread) or yields nothing (getline); callers reject it up front with this test.
 inline bool is_directory(const std::string& path) {

@@ -117,6 +117,20 @@ TEST_F(SimCliTest, PlotWritesAWellFormedSvg) {
   EXPECT_NE(text.find("miss ratio"), std::string::npos);
 }
 
+// A Latin-1 file name is not UTF-8: --json used to exit 1 with nlohmann's type_error 316.
+TEST_F(SimCliTest, JsonAndPlotTakeATracePathThatIsNotUtf8) {
+  const std::string name = path("caf\xe9.trace");
+  std::filesystem::copy_file(path("t.trace"), name);
+  const auto r = run("--trace '" + name + "' --format lirs --policies lru --sizes 10 --json --plot " + path("c.svg"));
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out.substr(0, r.out.find('\n')));
+  EXPECT_EQ(j["trace"].get<std::string>(), path("caf\xef\xbf\xbd.trace"));
+  std::ifstream in(path("c.svg"));
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_TRUE(well_formed(text));
+  EXPECT_NE(text.find("Miss ratio: caf\xef\xbf\xbd.trace</text>"), std::string::npos) << text.substr(0, 600);
+}
+
 TEST_F(SimCliTest, PressureScheduleShrinksTheCache) {
   std::ofstream(path("sched")) << "1000 high\n";
   const auto r = run("--trace " + path("t.trace") + " --format lirs --policies lru --sizes 40 --json --pressure-schedule " + path("sched"));

@@ -232,5 +232,20 @@ TEST(SvgPlotTest, RendersAWellFormedCurveWithLegendAndAxes) {
   EXPECT_EQ(lines, 2u);
 }
 
+// A file name is any bytes on Linux; the title must still leave the SVG valid UTF-8 with no control
+// characters (which XML 1.0 forbids), and valid UTF-8 must pass unchanged.
+TEST(SvgPlotTest, TitleBytesThatAreNotValidXmlTextAreReplaced) {
+  sim_result r;
+  r.policy = "lru";
+  r.size = {10, capacity_unit::entries};
+  r.requests = 10;
+  const std::string svg = render_svg_plot({r}, "caf\xe9 \x01 \xe2\x82 \xed\xa0\x80 \xf4\x90\x80\x80 \xc0\xaf caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+  const std::string fffd = "\xef\xbf\xbd";
+  EXPECT_NE(svg.find("caf" + fffd + " ? " + fffd + fffd + " " + fffd + fffd + fffd + " " + fffd + fffd + fffd + fffd +
+                     " " + fffd + fffd + " caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80</text>"),
+            std::string::npos)
+      << svg.substr(0, 600);
+}
+
 }  // namespace
 }  // namespace membound::sim
