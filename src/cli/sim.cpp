@@ -114,6 +114,16 @@ int run_sim(const sim_args& a) {
     specs.push_back(*spec);
   }
   if (specs.empty()) bad("--sizes is empty");
+  if (!a.plot.empty()) {
+    // One x axis: entries and bytes on it would put unlike numbers side by side.
+    const auto is_bytes = [](const sim::size_spec& s) { return s.type == sim::size_spec::kind::bytes; };
+    const auto b = std::find_if(specs.begin(), specs.end(), is_bytes);
+    const auto e = std::find_if_not(specs.begin(), specs.end(), is_bytes);
+    if (b != specs.end() && e != specs.end()) {
+      bad("--plot draws one size axis: give --sizes all in entries or % (like '" + e->text +
+          "') or all in bytes (like '" + b->text + "'), not both");
+    }
+  }
   if (a.csv_delimiter.size() != 1) bad("--csv-delimiter must be one character");
   if (a.key != "id-size" && a.key != "id") bad("--key must be id-size or id");
 

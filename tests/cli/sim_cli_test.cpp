@@ -193,6 +193,7 @@ TEST_F(SimCliTest, BadInputExitsTwoWithAMessage) {
       {t + " --format lirs --policies lru --sizes 10 --json --csv", "excludes"},
       {t + " --format lirs --policies lru --sizes 10 --threads 0", "threads"},
       {t + " --format lirs --policies lru --sizes 10 --max-requests -5", "--max-requests: must not be negative"},
+      {t + " --format lirs --policies lru --sizes 10,1KiB --plot " + path("p.svg"), "--plot draws one size axis"},
   };
   for (const auto& c : cases) {
     const auto r = run(c.args);

@@ -10,7 +10,9 @@ namespace membound::sim {
 
 // Renders `results` (any order; grouped by policy, sorted by size) as a standalone SVG document
 // with axes, tick labels, axis titles, a legend and the title `title`. Sizes in bytes are labelled
-// with binary units. Returns the document text. Never throws except std::bad_alloc.
+// with binary units; the axis is in bytes when any result is, so results should share one unit
+// (`membound sim --plot` refuses to mix them). Returns the document text. Never throws except
+// std::bad_alloc.
 std::string render_svg_plot(const std::vector<sim_result>& results, const std::string& title);
 
 // Writes render_svg_plot(results, title) to `path`. Returns false (and sets `error`) on I/O error.
