@@ -318,20 +318,12 @@ std::optional<pressure_schedule> load_pressure_schedule(const std::string& path,
   std::uint64_t lineno = 0;
   while (std::getline(in, line)) {
     ++lineno;
+    std::array<std::string_view, 3> fields;  // a third field is an error
+    const std::size_t n = internal::split_ws(line, fields);
+    if (n == 0 || fields[0].front() == '#') continue;
     const std::string at = path + ": line " + std::to_string(lineno) + ": ";
-    std::vector<std::string_view> fields;
-    std::string_view rest(line);
-    for (;;) {
-      const auto b = rest.find_first_not_of(" \t\r");
-      if (b == std::string_view::npos) break;
-      rest.remove_prefix(b);
-      const auto e = std::min(rest.find_first_of(" \t\r"), rest.size());
-      fields.push_back(rest.substr(0, e));
-      rest.remove_prefix(e);
-    }
-    if (fields.empty() || fields[0].front() == '#') continue;
     std::optional<pressure_level> level;
-    if (fields.size() == 2) {
+    if (n == 2) {
       const std::string name = lower(fields[1]);
       for (auto c : {pressure_level::normal, pressure_level::elevated, pressure_level::high,
                      pressure_level::critical}) {
@@ -343,7 +335,7 @@ std::optional<pressure_schedule> load_pressure_schedule(const std::string& path,
     if (f.size() > 1 && f.front() == '+') f.remove_prefix(1);
     const auto [end, ec] = std::from_chars(f.data(), f.data() + f.size(), index);
     const bool digits = ec != std::errc::invalid_argument && end == f.data() + f.size();
-    if (fields.size() != 2 || !level || !digits) {
+    if (n != 2 || !level || !digits) {
       error = at + "expected 'request_index level' (level: normal, elevated, high or critical), got " +
               internal::quoted_excerpt(line);
       return std::nullopt;

@@ -1,6 +1,7 @@
 // Internal helpers shared by the trace readers and the pressure-schedule parser.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <filesystem>
 #include <string>
@@ -55,6 +56,22 @@ inline std::string valid_utf8_text(std::string_view s) {
     }
   }
   return out;
+}
+
+// Splits `line` on whitespace into up to N fields; returns the number found.
+// Fields are separated by spaces, tabs and CRs (a CRLF file's lines end in one).
+template <std::size_t N>
+std::size_t split_ws(std::string_view line, std::array<std::string_view, N>& out) {
+  std::size_t n = 0;
+  std::size_t i = 0;
+  while (i < line.size() && n < N) {
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) ++i;
+    if (i == line.size()) break;
+    const std::size_t start = i;
+    while (i < line.size() && line[i] != ' ' && line[i] != '\t' && line[i] != '\r') ++i;
+    out[n++] = line.substr(start, i - start);
+  }
+  return n;
 }
 
 // fopen and std::ifstream open a directory without complaint on Linux, and reading it then

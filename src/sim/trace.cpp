@@ -171,21 +171,6 @@ std::uint64_t fnv1a(std::string_view s) {
   return h;
 }
 
-// Splits `line` on whitespace into up to N fields; returns the number found.
-template <std::size_t N>
-std::size_t split_ws(std::string_view line, std::array<std::string_view, N>& out) {
-  std::size_t n = 0;
-  std::size_t i = 0;
-  while (i < line.size() && n < N) {
-    while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) ++i;
-    if (i == line.size()) break;
-    const std::size_t start = i;
-    while (i < line.size() && line[i] != ' ' && line[i] != '\t' && line[i] != '\r') ++i;
-    out[n++] = line.substr(start, i - start);
-  }
-  return n;
-}
-
 class reader {
  public:
   reader(const std::string& path, const trace_options& o, trace& t)
@@ -290,7 +275,7 @@ class reader {
       case trace_format::arc: {
         if (trim(line).empty()) return true;
         std::array<std::string_view, 4> f;
-        const std::size_t n = split_ws(line, f);
+        const std::size_t n = internal::split_ws(line, f);
         std::uint64_t start = 0;
         std::uint64_t count = 0;
         if (n < 2 || !parse_u64(f[0], start) || !parse_u64(f[1], count)) {
@@ -308,7 +293,7 @@ class reader {
         std::uint64_t time = 0;
         std::uint64_t id = 0;
         std::uint64_t size = 0;
-        if (split_ws(line, f) != 3 || !parse_u64(f[0], time) || !parse_key(f[1], id) ||
+        if (internal::split_ws(line, f) != 3 || !parse_u64(f[0], time) || !parse_key(f[1], id) ||
             !parse_u64(f[2], size)) {
           return fail_line("expected 'time id size', got " + show(line));
         }

@@ -108,11 +108,24 @@ TEST(SizeSpecTest, ParsesEntriesPercentAndByteUnits) {
 
 class PressureTest : public ::testing::Test {
  protected:
+  // A fresh directory for this test's schedule files, removed afterwards.
+  std::filesystem::path temp_dir() {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("membound_sched_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+    return dir_;
+  }
+  void TearDown() override {
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
   static trace cycling(int n, int keys) {
     std::vector<std::uint64_t> k;
     for (int i = 0; i < n; ++i) k.push_back(static_cast<std::uint64_t>(i % keys));
     return make_trace(k);
   }
+
+  std::filesystem::path dir_;
 };
 
 TEST_F(PressureTest, ShrinksToTheLevelsFractionsOfConfiguredCapacity) {
@@ -158,8 +171,7 @@ TEST_F(PressureTest, SteppingDownBetweenNonNormalLevelsNeverShrinks) {
 }
 
 TEST_F(PressureTest, ScheduleFileParsesAndReportsBadLines) {
-  const auto dir = std::filesystem::temp_directory_path() / ("membound_sched_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
+  const auto dir = temp_dir();
   const std::string good = (dir / "good").string();
   std::ofstream(good) << "# comment\n\n100 elevated\n200 HIGH\n300 normal\n";
   std::string error;
@@ -175,14 +187,12 @@ TEST_F(PressureTest, ScheduleFileParsesAndReportsBadLines) {
   EXPECT_FALSE(load_pressure_schedule(bad, error));
   EXPECT_NE(error.find("line 1"), std::string::npos) << error;
   EXPECT_FALSE(load_pressure_schedule((dir / "missing").string(), error));
-  std::filesystem::remove_all(dir);
 }
 
 // sscanf's %llu used to turn an index past 2^64 into UINT64_MAX (a change that silently never
 // applied) and echoed a line's bytes raw; a directory read as an empty schedule.
 TEST_F(PressureTest, ScheduleRejectsOutOfRangeIndexesDirectoriesAndJunkAfterTheIndex) {
-  const auto dir = std::filesystem::temp_directory_path() / ("membound_sched2_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
+  const auto dir = temp_dir();
   const std::string f = (dir / "s").string();
   std::string error;
   std::ofstream(f) << "18446744073709551615 critical\n+20000000000000000000 normal\n";
@@ -203,7 +213,6 @@ TEST_F(PressureTest, ScheduleRejectsOutOfRangeIndexesDirectoriesAndJunkAfterTheI
   EXPECT_EQ(s->changes[0].level, pressure_level::critical);
   EXPECT_FALSE(load_pressure_schedule(dir.string(), error));
   EXPECT_NE(error.find("is a directory"), std::string::npos) << error;
-  std::filesystem::remove_all(dir);
 }
 
 TEST(SvgPlotTest, RendersAWellFormedCurveWithLegendAndAxes) {
