@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include <CLI/CLI.hpp>
 
@@ -23,6 +24,27 @@ inline CLI::Validator unsigned_validator() {
                                                                  : std::string();
       },
       "", "unsigned");
+}
+
+// For counts that must be at least 1 (threads, 1-based columns). CLI11's PositiveNumber says
+// "Value 0 not in range 0.000000 to 1.797...e308", which reads as if 0 were allowed; this says
+// "--flag: must be at least 1, got 0" (exit 2). Text that is not a number is left to the
+// conversion, which reports "Could not convert".
+inline CLI::Validator positive_validator() {
+  return CLI::Validator(
+      [](std::string& value) {
+        const auto first = value.find_first_not_of(" \t");
+        if (first == std::string::npos) return std::string();
+        const auto last = value.find_last_not_of(" \t");
+        const std::string_view v = std::string_view(value).substr(first, last - first + 1);
+        const bool negative = v.front() == '-' && v.size() > 1;
+        const std::string_view digits = negative || v.front() == '+' ? v.substr(1) : v;
+        const bool numeric = !digits.empty() && digits.find_first_not_of("0123456789") == std::string_view::npos;
+        if (!numeric) return std::string();
+        const bool zero = digits.find_first_not_of('0') == std::string_view::npos;
+        return negative || zero ? "must be at least 1, got " + value : std::string();
+      },
+      "", "positive");
 }
 
 struct command {

@@ -254,7 +254,7 @@ command add_sim_command(CLI::App& parent) {
                   "Comma-separated cache sizes: entries (1000), percent of unique keys (10%), or bytes "
                   "using the trace's object sizes (64MiB, 1GB)")
       ->required();
-  app->add_option("--threads", args->threads, "Worker threads (default: all cores)")->check(CLI::PositiveNumber);
+  app->add_option("--threads", args->threads, "Worker threads (default: all cores)")->check(positive_validator());
   auto* json = app->add_flag("--json", args->json, "One JSON object per line");
   auto* csv = app->add_flag("--csv", args->csv, "CSV with a header line");
   json->excludes(csv);
@@ -262,7 +262,7 @@ command add_sim_command(CLI::App& parent) {
   app->add_option("--plot", args->plot, "Also write an SVG miss-ratio curve to this file");
   app->add_option("--pressure-schedule", args->pressure,
                   "Replay memory pressure: lines 'request_index level' (normal|elevated|high|critical)");
-  app->add_option("--csv-id-col", args->csv_id_col, "csv: 1-based id column (default 1)")->check(CLI::PositiveNumber);
+  app->add_option("--csv-id-col", args->csv_id_col, "csv: 1-based id column (default 1)")->check(positive_validator());
   app->add_option("--csv-size-col", args->csv_size_col, "csv: 1-based size column (0: none)");
   app->add_option("--csv-time-col", args->csv_time_col, "csv: 1-based time column (0: none)");
   app->add_flag("--csv-header", args->csv_header, "csv: the first line is a header");

@@ -191,7 +191,11 @@ TEST_F(SimCliTest, BadInputExitsTwoWithAMessage) {
       {" --trace " + dir_.string() + " --format lirs --policies lru --sizes 10", "is a directory"},
       {t + " --format lirs --sizes 10", "--policies"},
       {t + " --format lirs --policies lru --sizes 10 --json --csv", "excludes"},
-      {t + " --format lirs --policies lru --sizes 10 --threads 0", "threads"},
+      {t + " --format lirs --policies lru --sizes 10 --threads 0", "--threads: must be at least 1, got 0"},
+      {t + " --format lirs --policies lru --sizes 10 --threads -3", "--threads: must be at least 1, got -3"},
+      {t + " --format csv --policies lru --sizes 10 --csv-id-col 00", "--csv-id-col: must be at least 1, got 00"},
+      {t + " --format csv --policies lru --sizes 10 --csv-id-col -1", "--csv-id-col: must be at least 1, got -1"},
+      {t + " --format csv --policies lru --sizes 10 --csv-id-col x", "--csv-id-col"},
       {t + " --format lirs --policies lru --sizes 10 --max-requests -5", "--max-requests: must not be negative"},
       {t + " --format lirs --policies lru --sizes 10,1KiB --plot " + path("p.svg"), "--plot draws one size axis"},
   };
