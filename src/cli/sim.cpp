@@ -89,6 +89,21 @@ void draw_progress(double fraction, double elapsed) {
   std::fflush(stderr);
 }
 
+// --plot is written after the replay, which can take minutes: refuse a path that cannot be
+// written before the trace is read, rather than fail at the end. Creates nothing.
+void check_plot_path(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path p(path);
+  if (fs::is_directory(p, ec)) bad("--plot " + path + " is a directory");
+  const fs::path parent = p.has_parent_path() ? p.parent_path() : fs::path(".");
+  if (!fs::is_directory(parent, ec)) bad("--plot " + path + ": folder " + parent.string() + " does not exist");
+  const bool exists = fs::exists(p, ec);
+  if (::access((exists ? p : parent).c_str(), W_OK) != 0) {
+    bad("--plot " + path + ": " + (exists ? "the file is not writable" : "cannot create files in " + parent.string()));
+  }
+}
+
 int run_sim(const sim_args& a) {
   const auto format = sim::parse_trace_format(a.format);
   if (!format) {
@@ -124,6 +139,7 @@ int run_sim(const sim_args& a) {
           "') or all in bytes (like '" + b->text + "'), not both");
     }
   }
+  if (!a.plot.empty()) check_plot_path(a.plot);
   if (a.csv_delimiter.size() != 1) bad("--csv-delimiter must be one character");
   if (a.key != "id-size" && a.key != "id") bad("--key must be id-size or id");
 

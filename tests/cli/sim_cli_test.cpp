@@ -198,6 +198,8 @@ TEST_F(SimCliTest, BadInputExitsTwoWithAMessage) {
       {t + " --format csv --policies lru --sizes 10 --csv-id-col x", "--csv-id-col"},
       {t + " --format lirs --policies lru --sizes 10 --max-requests -5", "--max-requests: must not be negative"},
       {t + " --format lirs --policies lru --sizes 10,1KiB --plot " + path("p.svg"), "--plot draws one size axis"},
+      {t + " --format lirs --policies lru --sizes 10 --plot " + path("no-such-folder/p.svg"), "does not exist"},
+      {t + " --format lirs --policies lru --sizes 10 --plot " + dir_.string(), "is a directory"},
   };
   for (const auto& c : cases) {
     const auto r = run(c.args);
