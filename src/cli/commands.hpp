@@ -37,7 +37,7 @@ inline CLI::Validator positive_validator() {
         if (first == std::string::npos) return std::string();
         const auto last = value.find_last_not_of(" \t");
         const std::string_view v = std::string_view(value).substr(first, last - first + 1);
-        const bool negative = v.front() == '-' && v.size() > 1;
+        const bool negative = v.front() == '-';
         const std::string_view digits = negative || v.front() == '+' ? v.substr(1) : v;
         const bool numeric = !digits.empty() && digits.find_first_not_of("0123456789") == std::string_view::npos;
         if (!numeric) return std::string();

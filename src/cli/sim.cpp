@@ -19,6 +19,7 @@
 #include "cli/commands.hpp"
 #include "membound/sim/sim.hpp"
 #include "observability/json_fields.hpp"
+#include "sim/text.hpp"
 
 namespace membound::cli {
 
@@ -92,15 +93,13 @@ void draw_progress(double fraction, double elapsed) {
 // --plot is written after the replay, which can take minutes: refuse a path that cannot be
 // written before the trace is read, rather than fail at the end. Creates nothing.
 void check_plot_path(const std::string& path) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  const fs::path p(path);
-  if (fs::is_directory(p, ec)) bad("--plot " + path + " is a directory");
-  const fs::path parent = p.has_parent_path() ? p.parent_path() : fs::path(".");
-  if (!fs::is_directory(parent, ec)) bad("--plot " + path + ": folder " + parent.string() + " does not exist");
-  const bool exists = fs::exists(p, ec);
-  if (::access((exists ? p : parent).c_str(), W_OK) != 0) {
-    bad("--plot " + path + ": " + (exists ? "the file is not writable" : "cannot create files in " + parent.string()));
+  if (sim::internal::is_directory(path)) bad("--plot " + path + " is a directory");
+  const std::filesystem::path p(path);
+  const std::string parent = p.has_parent_path() ? p.parent_path().string() : ".";
+  if (!sim::internal::is_directory(parent)) bad("--plot " + path + ": folder " + parent + " does not exist");
+  const bool exists = ::access(path.c_str(), F_OK) == 0;
+  if (::access((exists ? path : parent).c_str(), W_OK) != 0) {
+    bad("--plot " + path + ": " + (exists ? "the file is not writable" : "cannot create files in " + parent));
   }
 }
 
