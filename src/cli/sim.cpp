@@ -44,22 +44,29 @@ struct sim_args {
   std::uint64_t max_requests = 0;
 };
 
-std::vector<std::string> split(const std::string& s) {
+[[noreturn]] void bad(const std::string& message) { throw std::invalid_argument("sim: " + message); }
+
+// Splits a comma list and trims blanks. An empty item ("lru,,sieve", a trailing comma) or one
+// given twice is refused, naming the flag: a typo must not silently drop or double a grid row.
+std::vector<std::string> split(const std::string& s, const char* flag) {
   std::vector<std::string> out;
+  if (s.find_first_not_of(" \t") == std::string::npos) return out;  // the caller says "is empty"
   std::size_t start = 0;
   for (;;) {
     const std::size_t comma = s.find(',', start);
     std::string item = s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     item.erase(0, item.find_first_not_of(" \t"));
     item.erase(item.find_last_not_of(" \t") + 1);
-    if (!item.empty()) out.push_back(item);
+    if (item.empty()) bad(std::string(flag) + " '" + s + "' has an empty item");
+    if (std::find(out.begin(), out.end(), item) != out.end()) {
+      bad(std::string(flag) + " '" + s + "' gives '" + item + "' twice");
+    }
+    out.push_back(item);
     if (comma == std::string::npos) break;
     start = comma + 1;
   }
   return out;
 }
-
-[[noreturn]] void bad(const std::string& message) { throw std::invalid_argument("sim: " + message); }
 
 std::string size_text(const sim::cache_size& s, const std::string& spec) {
   const std::string value = std::to_string(s.value);
@@ -109,7 +116,7 @@ int run_sim(const sim_args& a) {
     bad("unknown --format '" + a.format +
         "' (expected lirs, arc, oracle-general, csv, u32be, u32le, i64be or webcachesim)");
   }
-  const std::vector<std::string> policies = split(a.policies);
+  const std::vector<std::string> policies = split(a.policies, "--policies");
   if (policies.empty()) bad("--policies is empty");
   for (const auto& p : policies) {
     if (!sim::is_policy(p)) {
@@ -119,7 +126,7 @@ int run_sim(const sim_args& a) {
     }
   }
   std::vector<sim::size_spec> specs;
-  for (const auto& s : split(a.sizes)) {
+  for (const auto& s : split(a.sizes, "--sizes")) {
     const auto spec = sim::parse_size_spec(s);
     if (!spec) {
       bad("bad size '" + s +
