@@ -46,11 +46,12 @@ struct sim_args {
 
 [[noreturn]] void bad(const std::string& message) { throw std::invalid_argument("sim: " + message); }
 
-// Splits a comma list and trims blanks. An empty item ("lru,,sieve", a trailing comma) or one
-// given twice is refused, naming the flag: a typo must not silently drop or double a grid row.
+// Splits a comma list and trims blanks. A blank list, an empty item ("lru,,sieve", a trailing
+// comma) or one given twice is refused, naming the flag: a typo must not silently drop or double
+// a grid row.
 std::vector<std::string> split(const std::string& s, const char* flag) {
   std::vector<std::string> out;
-  if (s.find_first_not_of(" \t") == std::string::npos) return out;  // the caller says "is empty"
+  if (s.find_first_not_of(" \t") == std::string::npos) bad(std::string(flag) + " is empty");
   std::size_t start = 0;
   for (;;) {
     const std::size_t comma = s.find(',', start);
@@ -117,7 +118,6 @@ int run_sim(const sim_args& a) {
         "' (expected lirs, arc, oracle-general, csv, u32be, u32le, i64be or webcachesim)");
   }
   const std::vector<std::string> policies = split(a.policies, "--policies");
-  if (policies.empty()) bad("--policies is empty");
   for (const auto& p : policies) {
     if (!sim::is_policy(p)) {
       std::string known;
@@ -134,7 +134,6 @@ int run_sim(const sim_args& a) {
     }
     specs.push_back(*spec);
   }
-  if (specs.empty()) bad("--sizes is empty");
   if (!a.plot.empty()) {
     // One x axis: entries and bytes on it would put unlike numbers side by side.
     const auto is_bytes = [](const sim::size_spec& s) { return s.type == sim::size_spec::kind::bytes; };
