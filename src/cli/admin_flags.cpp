@@ -6,6 +6,8 @@
 #include <mutex>
 #include <thread>
 
+#include "cli/commands.hpp"
+
 #if MEMBOUND_CLI_HAVE_ADMIN
 #include "membound/observability/admin_server.hpp"
 #include "membound/observability/alerts.hpp"
@@ -53,7 +55,7 @@ class admin_session {
     std::string error;
     db_ = sqlite_history::open(path, o, error);
     if (!db_) {
-      std::fprintf(stderr, "membound %s: --db: %s\n", command, error.c_str());
+      std::fprintf(stderr, "membound %s: --db: %s\n", command, printable(error).c_str());
       return false;
     }
     level_sub_ = db_->record_level_changes(monitor_);

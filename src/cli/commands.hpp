@@ -7,6 +7,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "sim/text.hpp"
+
 namespace membound::cli {
 
 // Exit codes of the membound tool.
@@ -46,6 +48,11 @@ inline CLI::Validator positive_validator() {
       },
       "", "positive");
 }
+
+// `s` as the CLI prints it on stderr or in its table: valid UTF-8, with control bytes (ESC, CR,
+// newline) shown as '?' and each byte of an invalid sequence as U+FFFD. A path or flag value is any
+// bytes on Linux, and one with an escape sequence must not drive the user's terminal.
+inline std::string printable(std::string_view s) { return sim::internal::valid_utf8_text(s); }
 
 struct command {
   CLI::App* app = nullptr;

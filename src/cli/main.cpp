@@ -25,7 +25,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "membound: %s\n\n", e.what());
+    std::fprintf(stderr, "membound: %s\n\n", printable(e.what()).c_str());
     const CLI::App* failed = &app;
     for (const auto& c : commands) {
       if (c.app->parsed()) failed = c.app;
@@ -34,10 +34,12 @@ int main(int argc, char** argv) {
     return exit_usage;
   }
 
-  // membound's own exceptions already start with "membound: " (detail/throw.hpp).
+  // membound's own exceptions already start with "membound: " (detail/throw.hpp). Messages quote
+  // paths and flag values as given, so they are printed through printable().
   const auto report = [](const std::exception& e) {
     const std::string_view what = e.what();
-    std::fprintf(stderr, "%s%s\n", what.starts_with("membound: ") ? "" : "membound: ", e.what());
+    std::fprintf(stderr, "%s%s\n", what.starts_with("membound: ") ? "" : "membound: ",
+                 printable(what).c_str());
   };
   try {
     for (const auto& c : commands) {

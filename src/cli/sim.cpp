@@ -168,7 +168,7 @@ int run_sim(const sim_args& a) {
     std::fprintf(stderr,
                  "membound: sim: warning: %s: %llu requests have sizes above 4 GiB - 1 (2^32 - 1 bytes) and "
                  "count as that, so caches of 4 GiB and more hold them as smaller than they are\n",
-                 a.trace.c_str(), static_cast<unsigned long long>(t.clamped_sizes));
+                 printable(a.trace).c_str(), static_cast<unsigned long long>(t.clamped_sizes));
   }
 
   if (schedule) {
@@ -178,7 +178,7 @@ int run_sim(const sim_args& a) {
                                     [&](const sim::pressure_change& c) { return c.request_index >= t.size(); });
     if (late > 0) {
       std::fprintf(stderr, "membound: sim: warning: %s: %lld of %zu level changes are at or past request %zu, the "
-                   "trace's end, and never apply\n", a.pressure.c_str(), static_cast<long long>(late),
+                   "trace's end, and never apply\n", printable(a.pressure).c_str(), static_cast<long long>(late),
                    schedule->changes.size(), t.size());
     }
   }
@@ -243,7 +243,7 @@ int run_sim(const sim_args& a) {
                   r.hit_ratio(), r.miss_ratio(), r.requests_per_second(), r.seconds);
     }
   } else {
-    std::printf("trace %s (%s): %zu requests, %zu unique objects, %llu bytes requested\n", a.trace.c_str(),
+    std::printf("trace %s (%s): %zu requests, %zu unique objects, %llu bytes requested\n", printable(a.trace).c_str(),
                 std::string(sim::to_string(*format)).c_str(), t.size(), t.unique_objects(),
                 static_cast<unsigned long long>(t.total_bytes));
     print_table(results, labels);

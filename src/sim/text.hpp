@@ -1,4 +1,5 @@
-// Internal helpers shared by the trace readers and the pressure-schedule parser.
+// Internal helpers shared by the trace readers, the pressure-schedule parser, the SVG plot and the
+// CLI's messages (cli::printable).
 #pragma once
 
 #include <array>

@@ -131,6 +131,34 @@ TEST_F(SimCliTest, JsonAndPlotTakeATracePathThatIsNotUtf8) {
   EXPECT_NE(text.find("Miss ratio: caf\xef\xbf\xbd.trace</text>"), std::string::npos) << text.substr(0, 600);
 }
 
+// A path or flag value is any bytes: the messages and the table show an escape sequence, CR and
+// invalid UTF-8 as '?' and U+FFFD instead of sending them to the terminal.
+TEST_F(SimCliTest, MessagesAndTableDoNotPrintControlBytes) {
+  const std::string name = path("red\x1b[31m\rcaf\xe9.trace");
+  std::filesystem::copy_file(path("t.trace"), name);
+  const std::string shown = path("red?[31m?caf\xef\xbf\xbd.trace");
+  struct print_case {
+    std::string args;
+    int code;
+    std::string expected;
+  };
+  const std::vector<print_case> cases{
+      {"--trace '" + name + "' --format lirs --policies lru --sizes 10", 0, "trace " + shown + " (lirs)"},
+      {"--trace '" + name + ".missing' --format lirs --policies lru --sizes 10", 2, shown + ".missing: cannot open"},
+      {"--trace '" + name + "' --format '\x1b[2J' --policies lru --sizes 10", 2, "unknown --format '?[2J'"},
+      {"--trace '" + name + "' --format lirs --policies lru --sizes '1\x1b[2J'", 2, "bad size '1?[2J'"},
+      {"--trace '" + name + "' --format lirs --policies lru --sizes 10 --pressure-schedule '" + name +
+           ".sched'", 2, shown + ".sched: cannot open"},
+  };
+  for (const auto& c : cases) {
+    const auto r = run(c.args);
+    EXPECT_EQ(r.code, c.code) << c.args << "\n" << r.out;
+    EXPECT_NE(r.out.find(c.expected), std::string::npos) << c.args << "\n" << r.out;
+    EXPECT_EQ(r.out.find_first_of("\x1b\r"), std::string::npos) << c.args << "\n" << r.out;
+    EXPECT_EQ(r.out.find('\xe9'), std::string::npos) << c.args << "\n" << r.out;
+  }
+}
+
 TEST_F(SimCliTest, PressureScheduleShrinksTheCache) {
   std::ofstream(path("sched")) << "1000 high\n";
   const auto r = run("--trace " + path("t.trace") + " --format lirs --policies lru --sizes 40 --json --pressure-schedule " + path("sched"));
